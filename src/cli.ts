@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+
+// The bin entry. Each command lives in src/cli/<command>.ts and registers itself on the program.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const program = new Command('graceful-elb')
+  .description('Redeploy a Node service behind an AWS load balancer without a failed request')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // commander reports usage errors itself; we only normalise the exit code (2 = usage).
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+await program.parseAsync(process.argv);
