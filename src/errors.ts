@@ -36,6 +36,123 @@ export function describeValue(value: unknown): string {
   return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object';
 }
 
+// ── Core library (gracefulElb): startup, balancer API, shutdown ─────────────────────────────────────
+
+/** Instance identity (instance id / region) could not be read from IMDS and no override was given. */
+export class IdentityError extends GracefulElbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_IDENTITY', message, options);
+  }
+}
+
+/** The app's own health route never answered 2xx within the probe bound: the instance was not registered. */
+export class HealthCheckFailedError extends GracefulElbError {
+  readonly url: string;
+  /** The last HTTP status seen, if any request got an answer at all. */
+  readonly lastStatus: number | undefined;
+
+  constructor(url: string, timeoutMs: number, lastStatus: number | undefined, options?: { cause?: unknown }) {
+    const seen = lastStatus === undefined ? 'no answer' : `last status ${lastStatus}`;
+    super('ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED', `Health route ${url} did not answer 2xx within ${timeoutMs} ms (${seen})`, options);
+    this.url = url;
+    this.lastStatus = lastStatus;
+  }
+}
+
+/** A balancer never reported this instance in service within the bound. */
+export class NotInServiceError extends GracefulElbError {
+  readonly balancer: string;
+  readonly lastState: string | undefined;
+
+  constructor(balancer: string, timeoutMs: number, lastState: string | undefined, options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_NEVER_IN_SERVICE',
+      `${balancer} did not report this instance in service within ${timeoutMs} ms (last state: ${lastState ?? 'unknown'})`,
+      options,
+    );
+    this.balancer = balancer;
+    this.lastState = lastState;
+  }
+}
+
+/** A load balancer API call failed for good (after retries), or with an error that is not worth retrying. */
+export class BalancerApiError extends GracefulElbError {
+  readonly balancer: string;
+  readonly action: string;
+
+  constructor(balancer: string, action: string, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? `${options.cause.name}: ${options.cause.message}` : 'unknown error';
+    super('ERR_GRACEFUL_ELB_BALANCER_API', `${action} on ${balancer} failed (${reason})`, options);
+    this.balancer = balancer;
+    this.action = action;
+  }
+}
+
+/** `ready` rejects with this when a shutdown started before the instance was in service. */
+export class ShutdownBeforeReadyError extends GracefulElbError {
+  constructor(reason: string) {
+    super('ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', `Shutdown (${reason}) started before the instance was in service`);
+  }
+}
+
+/** The shutdown hit its hard deadline (drainSeconds + grace) with work still open: the process exits non-zero. */
+export class ShutdownTimeoutError extends GracefulElbError {
+  constructor(deadlineMs: number, openRequests: number) {
+    super('ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', `Shutdown did not finish within ${deadlineMs} ms; ${openRequests} request(s) still open`);
+  }
+}
+
+/** A second signal arrived during shutdown: the process exits at once. */
+export class ForcedBySignalError extends GracefulElbError {
+  readonly signal: string;
+
+  constructor(signal: string) {
+    super('ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', `Second ${signal} during shutdown: exiting at once`);
+    this.signal = signal;
+  }
+}
+
+// ---- Local ELB (src/mock) ----
+
+/** The local ELB's configuration (file, object or CLI flag) has a value it cannot use; `field` is its path. */
+export class LocalElbConfigError extends GracefulElbError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, expected: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_CONFIG', `Expected \`${field}\` to be ${expected}, got ${describeValue(value)}`, options);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** The local ELB could not listen (control plane port taken, bad host). */
+export class LocalElbListenError extends GracefulElbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_LISTEN', message, options);
+  }
+}
+
+/**
+ * An AWS API error the local ELB answers on the wire (`<ErrorResponse>`): `awsCode` and `httpStatus` are what
+ * AWS sends for that failure, so SDK and CLI clients map it to the same exception as against AWS.
+ */
+export class AwsQueryError extends GracefulElbError {
+  readonly awsCode: string;
+  readonly httpStatus: number;
+
+  constructor(awsCode: string, message: string, httpStatus = 400, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_API', message, options);
+    this.awsCode = awsCode;
+    this.httpStatus = httpStatus;
+  }
+
+  /** AWS marks server-side failures (5xx) `Receiver`, the caller's mistakes `Sender`. */
+  get faultType(): 'Sender' | 'Receiver' {
+    return this.httpStatus >= 500 ? 'Receiver' : 'Sender';
+  }
+}
+
 // ── Supervisor, hooks and CLI (deploy) ──────────────────────────────────────────────────────────
 
 /** `graceful-elb start` found a live supervisor for the same state dir and name: no second copy is started. */
