@@ -93,6 +93,21 @@ test('an app that crashes within minUptime is not restarted: no restart loop, th
   assert.match(status.stdout, /app: not running \(exited: the app exited with code 1/);
 });
 
+test("an app exiting with the library's startup-failure code (3) is not restarted", async (t) => {
+  const stateDir = tempStateDir(t);
+  const pidsFile = join(stateDir, 'pids');
+  const env = { FIXTURE_BEHAVIOUR: 'failing-health', FIXTURE_EXIT_ON_FAILURE: '1', FIXTURE_CRASH_AFTER_MS: '400', FIXTURE_PIDS_FILE: pidsFile };
+  const started = await runCli(['start', '--state-dir', stateDir, '--min-uptime', '100', fixtureApp], { env });
+  assert.equal(started.code, 0, started.stderr);
+  const exited = await waitFor('the supervisor to give up', () => {
+    const state = readState(stateDir);
+    return state?.status === 'exited' ? state : undefined;
+  });
+  assert.match(exited.reason ?? '', /exited with code 3: the library gave up starting .*: not restarted/);
+  assert.equal(exited.app.restarts, 0);
+  assert.equal(readLines(pidsFile).length, 1);
+});
+
 test('the supervisor gives up after --max-restarts restarts', async (t) => {
   const stateDir = tempStateDir(t);
   const pidsFile = join(stateDir, 'pids');

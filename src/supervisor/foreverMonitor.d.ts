@@ -30,6 +30,8 @@ declare module 'forever-monitor' {
     readonly running: boolean;
     readonly child: ChildProcess | undefined;
     readonly times: number;
+    /** Read when the child exits: the monitor gives up once `times >= max`. */
+    max: number | undefined;
     start(restart?: boolean): this;
     /** Sends killSignal and prevents the restart. */
     stop(): this;

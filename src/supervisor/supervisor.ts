@@ -133,6 +133,9 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       state.lastExit = { pid, code, signal, at: Date.now(), uptimeMs };
       if (stopping) {
         if (state.stop) state.stop.exitedAt = Date.now();
+      } else if (code !== null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(code)) {
+        // forever-monitor decides on the restart right after this event, from `times >= max`.
+        monitor.max = 0;
       } else {
         state.status = 'restarting';
       }
@@ -151,7 +154,10 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       }
       const exit = state.lastExit;
       const how = exit ? describeExit(exit.code, exit.signal) : 'exited';
-      const reason = spinning
+      const final = exit?.code != null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(exit.code);
+      const reason = final
+        ? `the app ${how}: the library gave up starting (health route or balancer failed): not restarted`
+        : spinning
         ? `the app ${how} ${exit?.uptimeMs ?? 0} ms after its start, sooner than minUptime (${options.minUptimeMs} ms): not restarted`
         : `the app ${how}; it has exited ${state.app.restarts + 1} times (max restarts ${options.maxRestarts}): not restarted`;
       void finish({ status: 'exited', exitCode: 1, reason });
