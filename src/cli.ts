@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerMockCommand } from './cli/mock.js';
 
 // The bin entry. Each command lives in src/cli/<command>.ts and registers itself on the program.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -12,5 +13,7 @@ const program = new Command('graceful-elb')
     // commander reports usage errors itself; we only normalise the exit code (2 = usage).
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
+
+registerMockCommand(program);
 
 await program.parseAsync(process.argv);
