@@ -43,6 +43,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
       'AWS_EC2_METADATA_SERVICE_ENDPOINT',
       'AWS_REGION',
+      'AWS_DEFAULT_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
     ]);

@@ -47,6 +47,8 @@ export interface LocalElbEnv {
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
   AWS_EC2_METADATA_SERVICE_ENDPOINT: string;
   AWS_REGION: string;
+  /** The AWS CLI v1 reads the region only from this one. */
+  AWS_DEFAULT_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
 }
@@ -161,6 +163,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint,
     AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
     AWS_ACCESS_KEY_ID: LOCAL_ELB_DEFAULTS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_ELB_DEFAULTS.secretAccessKey,
   };
