@@ -116,14 +116,8 @@ export class LocalElbStore {
     connectionDraining: { enabled: boolean; timeoutSeconds: number };
     idleTimeoutSeconds: number;
   }): ClassicBalancer {
-    const existing = this.classic.get(init.name);
-    if (existing) {
-      // CreateLoadBalancer is idempotent for the same listeners; anything else is a name clash.
-      if (sameListeners(existing.listeners, init.listeners)) return existing;
-      throw new AwsQueryError('DuplicateLoadBalancerName', `Load balancer name '${init.name}' already exists with different listeners`);
-    }
-    if ([...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
-      throw new AwsQueryError('DuplicateLoadBalancerName', `Load balancer name '${init.name}' is already in use`);
+    if (this.classic.has(init.name) || [...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
+      throw new AwsQueryError('DuplicateLoadBalancerName', `The specified load balancer name already exists for this account: ${init.name}`);
     }
     const lb = new ClassicBalancer({ ...init, region: this.region });
     this.classic.set(lb.name, lb);
@@ -622,9 +616,4 @@ function timer(ms: number, fn: () => void): () => void {
 function checkInstanceIds(ids: string[]): void {
   const bad = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
   if (bad !== undefined) throw new AwsQueryError('InvalidInstance', `Could not find EC2 instance ${bad}.`);
-}
-
-function sameListeners(a: ClassicListenerSpec[], b: ClassicListenerSpec[]): boolean {
-  const key = (l: ClassicListenerSpec): string => `${l.protocol}:${l.loadBalancerPort}:${l.instanceProtocol}:${l.instancePort}`;
-  return a.length === b.length && a.map(key).sort().join() === b.map(key).sort().join();
 }
