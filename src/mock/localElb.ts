@@ -28,6 +28,11 @@ export interface LocalElbOptions {
   imds?: { instanceId?: string; region?: string; requireToken?: boolean };
   /** A pino logger, or false for silence. @default pino at level 'warn' on stderr */
   logger?: Logger | false;
+  /**
+   * For this long after RegisterTargets, DescribeTargetHealth says `unused` (Target.NotRegistered), as AWS's eventual
+   * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
+   */
+  targetRegistrationLagMs?: number;
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
 }
@@ -83,6 +88,10 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   if (typeof propagationDelayMs !== 'number' || !(propagationDelayMs >= 0 && propagationDelayMs <= 600_000)) {
     throw new LocalElbConfigError('propagationDelayMs', propagationDelayMs, 'a number of ms from 0 to 600000');
   }
+  const targetRegistrationLagMs = options.targetRegistrationLagMs ?? config.targetRegistrationLagMs ?? 0;
+  if (typeof targetRegistrationLagMs !== 'number' || !(targetRegistrationLagMs >= 0 && targetRegistrationLagMs <= 600_000)) {
+    throw new LocalElbConfigError('targetRegistrationLagMs', targetRegistrationLagMs, 'a number of ms from 0 to 600000');
+  }
   const addresses = new Map(Object.entries(config.instances));
   for (const [id, address] of Object.entries(options.instances ?? {})) {
     checkInstanceId(id, `instances (key ${JSON.stringify(id)})`);
@@ -103,6 +112,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     addresses,
     startHealthChecks: healthCheckRunner(logger),
     onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
+    targetRegistrationLagMs,
   });
   const imds = new Imds({
     instanceId: imdsInstanceId,

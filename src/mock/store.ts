@@ -39,6 +39,11 @@ export interface StoreOptions {
   startHealthChecks: StartHealthChecks;
   /** Listeners were added or removed: the data plane starts or stops servers. */
   onListenersChanged(): void;
+  /**
+   * DescribeTargetHealth is eventually consistent on AWS: right after RegisterTargets a target can read `unused`
+   * (Target.NotRegistered) for a moment. This long, the local ELB says so too (0: immediately consistent).
+   */
+  targetRegistrationLagMs: number;
 }
 
 /** The state AWS reports for a Classic instance (DescribeInstanceHealth). */
@@ -368,6 +373,7 @@ export class LocalElbStore {
       if (member?.phase === 'registered') continue;
       if (member) this.revive(member);
       else tg.members.add(key, (member = new Member(target.id, port)));
+      member.visibleAt = Date.now() + this.options.targetRegistrationLagMs;
       this.logger.info({ targetGroup: tg.name, target: key, address: this.targetAddress(tg, member) }, 'target registered');
       if (!tg.healthCheck.enabled) member.health = 'healthy';
       else if (this.inUse(tg)) this.startTargetChecks(tg, member);
@@ -391,7 +397,7 @@ export class LocalElbStore {
   }
 
   targetHealth(tg: TargetGroup, member: Member | undefined): TargetHealthState {
-    if (!member || member.phase === 'leaving') return { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' };
+    if (!member || member.phase === 'leaving' || (member.phase === 'registered' && Date.now() < member.visibleAt)) return { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' };
     if (member.phase === 'draining') return { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' };
     if (!this.inUse(tg)) return { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' };
     if (!tg.healthCheck.enabled) return { State: 'unavailable', Reason: 'Target.HealthCheckDisabled', Description: 'Health checks disabled' };
@@ -473,11 +479,6 @@ export class LocalElbStore {
       if (used && tg.healthCheck.enabled) this.startTargetChecks(tg, member);
       if (!used && tg.healthCheck.enabled) member.resetHealth();
     }
-  }
-
-  /** ModifyTargetGroup-style changes to the health check restart the probe loops. */
-  restartTargetChecks(tg: TargetGroup): void {
-    if (this.inUse(tg)) this.targetGroupUseChanged(tg);
   }
 
   // ---------------------------------------------------------------- data plane view
