@@ -185,7 +185,7 @@ export class DataPlane {
     res.once('close', () => member.requestEnded(abort));
 
     const timeoutMs = Math.min(served.route.idleTimeoutSeconds() * 1000, LOCAL_ELB_DEFAULTS.upstreamTimeoutMs);
-    this.proxy.web(req, res, this.upstreamOptions(address, timeoutMs), (err) => {
+    const onError = (err: Error): void => {
       if (cut) return;
       const code = (err as NodeJS.ErrnoException).code;
       // http-proxy reports its own upstream timeout as a reset: tell the two apart by how long the request ran.
@@ -202,7 +202,13 @@ export class DataPlane {
       info.badGateway502 += 1;
       if (this.logger.isLevelEnabled('debug')) this.logger.debug({ balancer: info.balancer, instanceId: member.instanceId, address, code }, 'backend failed: 502');
       this.answer(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-    });
+    };
+    try {
+      this.proxy.web(req, res, this.upstreamOptions(address, timeoutMs), onError);
+    } catch (err) {
+      // A request Node accepted but the proxy cannot forward costs that request (502), never the process.
+      onError(err as Error);
+    }
   }
 
   private upstreamOptions(address: string, timeoutMs: number): ServerOptions {

@@ -134,6 +134,16 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   });
 
   function route(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      routeUnsafe(req, res);
+    } catch (err) {
+      logger.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  }
+
+  function routeUnsafe(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
