@@ -136,14 +136,14 @@ test('health checks move an instance out of service and back; traffic follows', 
 });
 
 test('deregistration: new requests keep arriving for the propagation delay, then none; in-flight requests finish; draining ends early when idle', async () => {
-  const slowMs = 1500;
+  const slowMs = 4000;
   const handler: Parameters<typeof startBackend>[1] = (req, res) => {
     const ms = req.url?.startsWith('/slow') ? slowMs : 0;
     setTimeout(() => res.writeHead(200).end('a'), ms);
   };
   const a = await backend('a', handler);
   const b = await backend('b');
-  const propagationDelayMs = 800;
+  const propagationDelayMs = 1500;
   const lb = await localElb({ config: classicConfig(300, ['i-a', 'i-b']), instances: { 'i-a': a.address, 'i-b': b.address }, propagationDelayMs });
   const url = listenerUrl(lb, 'web');
   await waitFor('both InService', async () => (await classicState(lb, 'i-a')).startsWith('InService') && (await classicState(lb, 'i-b')).startsWith('InService'));
@@ -163,11 +163,10 @@ test('deregistration: new requests keep arriving for the propagation delay, then
   const { classic } = clientsFor(lb);
   const deregisteredAt = Date.now();
   await classic.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: 'i-a' }] }));
-  assert.equal(await classicState(lb, 'i-a'), 'InService/Instance deregistration currently in progress.');
-
   // During the propagation delay the instance may still get new requests (as real balancer nodes do).
   const duringBefore = a.requests;
-  const during = await Promise.all(Array.from({ length: 6 }, () => get(url)));
+  const [during, state] = await Promise.all([Promise.all(Array.from({ length: 6 }, () => get(url))), classicState(lb, 'i-a')]);
+  assert.equal(state, 'InService/Instance deregistration currently in progress.');
   assert.ok(during.every((r) => r.status === 200));
   assert.ok(a.requests > duringBefore, 'some new requests still reached i-a within the propagation delay');
 
