@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerIamPolicyCommand } from './cli/iamPolicy.js';
+import { registerMockCommand } from './cli/mock.js';
 import { registerStartCommand } from './cli/start.js';
 import { registerStatusCommand } from './cli/status.js';
 import { registerStopCommand } from './cli/stop.js';
@@ -23,5 +24,6 @@ registerStopCommand(program);
 registerStatusCommand(program);
 registerValidateCommand(program);
 registerIamPolicyCommand(program);
+registerMockCommand(program);
 
 await program.parseAsync(process.argv);
