@@ -55,10 +55,12 @@ test('SIGTERM under load: registered only after healthy, deregistered before the
   assert.ok(deregister.at <= (serverClose.at as number), 'deregistered before the server stopped accepting');
   assert.equal(phaseLine(app, 'drained')?.drain, 'drained');
   assert.ok(exit.at - signalAt < 10_000, 'exited well before drainSeconds');
-  assert.deepEqual(
-    app.lines.filter((l) => l.fixture === 'state').map((l) => l.state),
-    ['probing', 'registering', 'joining', 'in-service', 'leaving', 'draining', 'closing', 'closed'],
-  );
+  const states = ['probing', 'registering', 'joining', 'in-service', 'leaving', 'draining', 'closing', 'closed'];
+  assert.deepEqual(app.lines.filter((l) => l.fixture === 'state').map((l) => l.state), states);
+  // Over the real IPC channel: one lifecycle message per state, and 'ready' right after in-service.
+  const ipc = app.messages.map((m) => (typeof m === 'string' ? m : (m as { state: string }).state));
+  assert.deepEqual(ipc, ['starting', 'probing', 'registering', 'joining', 'in-service', 'ready', 'leaving', 'draining', 'closing', 'closed']);
+  t.diagnostic(`under load: ${result.ok} requests ok, ${result.ok - okAtDeregister} after deregistration, ${result.closedConnections} with Connection: close; signal to exit ${exit.at - signalAt} ms`);
 });
 
 test('an idle instance exits soon after the quiet window, not after drainSeconds', async (t) => {
@@ -172,5 +174,20 @@ test('health route failing forever with exitOnStartupFailure: never registered, 
   const exit = await app.exited;
   assert.equal(exit.code, 3);
   assert.equal(app.lines.find((l) => l.fixture === 'ready-failed')?.code, 'ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED');
+  assert.deepEqual(elb.calls.filter((c) => c.action.toLowerCase().includes('register')), []);
+});
+
+test('health route failing forever, ready never awaited: no crash, still serving, SIGTERM exits 0', async (t) => {
+  const elb = await startFakeElb();
+  t.after(() => elb.close());
+  const { app, port } = await startApp(t, elb, { probeTimeoutMs: 500, drainSeconds: 2, quietMs: 100 }, { FIXTURE_HEALTH_STATUS: '500', FIXTURE_IGNORE_READY: '1' });
+  await app.line((l) => l.fixture === 'state' && l.state === 'failed', 20_000, 'failed');
+  assert.equal((await oneRequest(port, '/x')).status, 200, 'still serving');
+  const failed = app.messages.find((m) => (m as { state?: string }).state === 'failed') as { error?: { code: string } } | undefined;
+  assert.equal(failed?.error?.code, 'ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED');
+  app.child.kill('SIGTERM');
+  const exit = await app.exited;
+  assert.equal(exit.code, 0, app.stderr());
+  assert.doesNotMatch(app.stderr(), /Unhandled|unhandled/);
   assert.deepEqual(elb.calls.filter((c) => c.action.toLowerCase().includes('register')), []);
 });

@@ -7,6 +7,8 @@ export interface Forked {
   /** Every stdout line that parsed as JSON (fixture events and the library's pino lines). */
   readonly lines: Array<Record<string, unknown>>;
   readonly stderr: () => string;
+  /** IPC messages from the child (lifecycle messages and 'ready'). */
+  readonly messages: unknown[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   /** Waits for a line matching `predicate` and returns it. */
   line(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>>;
@@ -23,6 +25,8 @@ export function fork(script: string, env: Record<string, string>): Forked {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const lines: Array<Record<string, unknown>> = [];
+  const messages: unknown[] = [];
+  child.on('message', (message) => messages.push(message));
   let buffer = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -45,6 +49,7 @@ export function fork(script: string, env: Record<string, string>): Forked {
   return {
     child,
     lines,
+    messages,
     stderr: () => stderr,
     exited,
     async line(predicate, timeoutMs = 20_000, what = 'a log line') {
