@@ -25,3 +25,4 @@ export type { LocalElb, LocalElbEnv, LocalElbListener, LocalElbOptions } from '.
 export type { LocalElbConfig } from './mock/config.js';
 export type { LocalElbFaults, FaultRule } from './mock/faults.js';
 export type { LocalElbStatus } from './mock/status.js';
+export type { LocalElbCall } from './mock/callLog.js';

@@ -86,7 +86,7 @@ async function start(flags: MockFlags): Promise<LocalElb> {
 
 function printBanner(lb: LocalElb): void {
   const lines = [
-    `Local ELB on ${lb.endpoint} (ELB Query API, instance metadata, status at ${lb.endpoint}/_local/status)`,
+    `Local ELB on ${lb.endpoint} (ELB Query API, instance metadata, status at ${lb.endpoint}/_local/status, API calls at ${lb.endpoint}/_local/calls)`,
     '',
     'Listeners:',
     ...lb.listeners.map((l) => `  ${l.balancer} (${l.type})  ${l.url}${l.port === l.declaredPort ? '' : `  (declared port ${l.declaredPort} was unavailable)`}`),

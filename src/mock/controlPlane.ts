@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { AwsQueryError } from '../errors.js';
+import { callScope, type CallLog, type CallScope } from './callLog.js';
 import { CLASSIC_API_VERSION, classicActions, type ActionHandler } from './classicApi.js';
-import type { Faults } from './faults.js';
+import type { FaultDecision, Faults } from './faults.js';
 import { QueryRequest } from './queryRequest.js';
 import { errorBody, newRequestId, sendXml, successBody } from './queryResponse.js';
 import type { LocalElbStore } from './store.js';
@@ -23,14 +24,19 @@ export class ControlPlane {
   private readonly faults: Faults;
   private readonly maxBodyBytes: number;
   private readonly settled: () => Promise<void>;
+  private readonly calls: CallLog;
 
-  /** `settled`: awaited before a success answer, so a listener created by the call is bound when the client hears back. */
-  constructor(options: { store: LocalElbStore; faults: Faults; logger: Logger; maxBodyBytes: number; settled: () => Promise<void> }) {
+  /**
+   * `settled`: awaited before a success answer, so a listener created by the call is bound when the client hears back.
+   * `calls`: every call read to its end is recorded there once answered (or reset).
+   */
+  constructor(options: { store: LocalElbStore; faults: Faults; logger: Logger; maxBodyBytes: number; settled: () => Promise<void>; calls: CallLog }) {
     this.tables = { [CLASSIC_API_VERSION]: classicActions(options.store), [V2_API_VERSION]: v2Actions(options.store) };
     this.logger = options.logger;
     this.faults = options.faults;
     this.maxBodyBytes = options.maxBodyBytes;
     this.settled = options.settled;
+    this.calls = options.calls;
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -42,7 +48,8 @@ export class ControlPlane {
           if (body === undefined) {
             // Refuse without buffering: AWS fronts answer 413 for bodies over their limit.
             const error = new AwsQueryError('RequestEntityTooLarge', `Request body exceeds the ${this.maxBodyBytes} byte limit`, 413);
-            this.finish(res, error, undefined, undefined, requestId, started, { connection: 'close' });
+            const call = { at: Date.now(), requestId, version: undefined, scope: unreadScope() };
+            this.finish(res, error, call, started, undefined, { connection: 'close' });
             return;
           }
           await this.dispatch(req, res, body, requestId, started);
@@ -64,6 +71,8 @@ export class ControlPlane {
     const params = QueryRequest.parse(query && body ? `${query}&${body}` : query || body);
     const action = params.raw('Action');
     const version = params.raw('Version');
+    const call: CallContext = { at: Date.now(), requestId, version, scope: callScope(params, version) };
+    let fault: FaultDecision;
     try {
       if (!action) throw new AwsQueryError('MissingAction', 'The request must contain the parameter Action.');
       if (!version) throw new AwsQueryError('MissingParameter', 'The request must contain the parameter Version.');
@@ -71,11 +80,12 @@ export class ControlPlane {
       const handler = table && Object.hasOwn(table, action) ? table[action] : undefined;
       if (!handler) throw new AwsQueryError('InvalidAction', `Could not find operation ${action} for version ${version}`);
 
-      const fault = this.faults.decide(action);
+      fault = this.faults.decide(call.scope);
       if (this.faults.addedLatencyMs > 0) await delay(this.faults.addedLatencyMs);
       if (fault === 'unreachable') {
         this.logger.info({ action, requestId }, 'fault: connection reset (API unreachable)');
         req.socket.destroy();
+        this.record(call, 0, null, fault);
         return;
       }
       if (fault === 'throttle') throw new AwsQueryError('Throttling', 'Rate exceeded');
@@ -85,6 +95,7 @@ export class ControlPlane {
       await this.settled();
       const xml = successBody(action, version, result, requestId);
       sendXml(res, 200, xml, requestId);
+      this.record(call, 200, null, undefined);
       this.logger.info({ action, version, status: 200, ms: elapsed(started), requestId }, 'api call');
     } catch (caught) {
       const error =
@@ -92,22 +103,42 @@ export class ControlPlane {
           ? caught
           : new AwsQueryError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500, { cause: caught });
       if (!(caught instanceof AwsQueryError)) this.logger.error({ err: caught, action, requestId }, 'api call crashed');
-      this.finish(res, error, action, version, requestId, started);
+      this.finish(res, error, call, started, fault);
     }
   }
 
-  private finish(
-    res: ServerResponse,
-    error: AwsQueryError,
-    action: string | undefined,
-    version: string | undefined,
-    requestId: string,
-    started: number,
-    headers: Record<string, string> = {},
-  ): void {
+  private finish(res: ServerResponse, error: AwsQueryError, call: CallContext, started: number, fault: FaultDecision, headers: Record<string, string> = {}): void {
+    const { requestId, version } = call;
     sendXml(res, error.httpStatus, errorBody(error, version, requestId), requestId, headers);
+    this.record(call, error.httpStatus, error.awsCode, fault);
+    const action = call.scope.action ?? undefined;
     this.logger.info({ action, version, status: error.httpStatus, code: error.awsCode, message: error.message, ms: elapsed(started), requestId }, 'api call failed');
   }
+
+  private record(call: CallContext, status: number, error: string | null, fault: FaultDecision): void {
+    this.calls.record({
+      ...call.scope,
+      requestId: call.requestId,
+      at: call.at,
+      answeredAt: status === 0 ? null : Date.now(),
+      version: call.version?.slice(0, 32) ?? null,
+      status,
+      error,
+      fault: fault ?? null,
+    });
+  }
+}
+
+interface CallContext {
+  at: number;
+  requestId: string;
+  version: string | undefined;
+  scope: CallScope;
+}
+
+/** A body refused for its size is never parsed: the call names nothing. */
+function unreadScope(): CallScope {
+  return { action: null, loadBalancer: null, targetGroup: null, targetGroupArn: null, instanceIds: [] };
 }
 
 /**

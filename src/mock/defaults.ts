@@ -13,6 +13,8 @@ export const LOCAL_ELB_DEFAULTS = {
   propagationDelayMs: 1000,
   /** Control-plane request bodies above this are refused (413) without being buffered. */
   maxBodyBytes: 1024 * 1024,
+  /** The API call log (`lb.calls()`, `GET /_local/calls`) keeps this many of the latest calls. */
+  callLogLimit: 10_000,
   /** The fake static credentials printed for developers to export (any value works: the local ELB ignores signatures). */
   accessKeyId: 'AKIALOCALELB000000000',
   secretAccessKey: 'local-elb-secret-key-not-a-real-secret',

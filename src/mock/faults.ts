@@ -1,13 +1,20 @@
 import { LocalElbConfigError } from '../errors.js';
+import type { CallScope } from './callLog.js';
 
 /**
  * Which control-plane calls fail: each matching call fails with probability `fraction` (default 1), until
  * `count` calls have failed (default: no limit). `actions` limits it to those action names (default: all).
+ * `loadBalancers` and `targetGroups` limit it to calls that name one of those balancers or one of those target
+ * groups (default: any call, including those naming none), so one balancer can refuse while another answers.
  */
 export interface FaultRule {
   fraction?: number;
   count?: number;
   actions?: string[];
+  /** Names: a Classic `LoadBalancerName`, or the name of an ELBv2 load balancer named by its `LoadBalancerArn`. */
+  loadBalancers?: string[];
+  /** Names or ARNs of target groups named by `TargetGroupArn`. */
+  targetGroups?: string[];
 }
 
 /** Fault injection for tests and demos; the same JSON works over `POST /_local/faults`. */
@@ -23,9 +30,17 @@ export interface LocalElbFaults {
   clear(): void;
 }
 
+export interface FaultRuleSnapshot {
+  fraction: number;
+  remaining: number | null;
+  actions: string[] | null;
+  loadBalancers: string[] | null;
+  targetGroups: string[] | null;
+}
+
 export interface FaultsSnapshot {
-  throttle: Required<Pick<FaultRule, 'fraction'>> & { remaining: number | null; actions: string[] | null } | null;
-  serverError: Required<Pick<FaultRule, 'fraction'>> & { remaining: number | null; actions: string[] | null } | null;
+  throttle: FaultRuleSnapshot | null;
+  serverError: FaultRuleSnapshot | null;
   latencyMs: number;
   unreachable: boolean;
   injected: { throttle: number; serverError: number; unreachable: number };
@@ -33,10 +48,18 @@ export interface FaultsSnapshot {
 
 export type FaultDecision = 'throttle' | 'serverError' | 'unreachable' | undefined;
 
+/** What a fault rule looks at in a call. */
+export type FaultTarget = Pick<CallScope, 'action' | 'loadBalancer' | 'targetGroup' | 'targetGroupArn'>;
+
+const RULE_FIELDS = ['fraction', 'count', 'actions', 'loadBalancers', 'targetGroups'];
+
 class ActiveRule {
   readonly fraction: number;
   remaining: number | null;
   readonly actions: Set<string> | null;
+  readonly loadBalancers: Set<string> | null;
+  readonly targetGroups: Set<string> | null;
+  private readonly random: () => number;
 
   constructor(rule: FaultRule, field: string, random: () => number) {
     if (rule.fraction !== undefined && (typeof rule.fraction !== 'number' || !(rule.fraction >= 0 && rule.fraction <= 1))) {
@@ -45,28 +68,39 @@ class ActiveRule {
     if (rule.count !== undefined && (typeof rule.count !== 'number' || !Number.isInteger(rule.count) || rule.count < 0)) {
       throw new LocalElbConfigError(`${field}.count`, rule.count, 'a non-negative integer');
     }
-    if (rule.actions !== undefined && (!Array.isArray(rule.actions) || rule.actions.some((a) => typeof a !== 'string'))) {
-      throw new LocalElbConfigError(`${field}.actions`, rule.actions, 'a list of action names');
-    }
     this.fraction = rule.fraction ?? 1;
     this.remaining = rule.count ?? null;
-    this.actions = rule.actions ? new Set(rule.actions) : null;
+    this.actions = nameSet(rule.actions, `${field}.actions`, 'a list of action names');
+    this.loadBalancers = nameSet(rule.loadBalancers, `${field}.loadBalancers`, 'a list of load balancer names');
+    this.targetGroups = nameSet(rule.targetGroups, `${field}.targetGroups`, 'a list of target group names or ARNs');
     this.random = random;
   }
 
-  private readonly random: () => number;
-
   /** Does this call fail? Consumes one of `count` when it does. */
-  hit(action: string): boolean {
+  hit(call: FaultTarget): boolean {
     if (this.remaining === 0) return false;
-    if (this.actions && !this.actions.has(action)) return false;
+    if (this.actions && !(call.action !== null && this.actions.has(call.action))) return false;
+    if (!this.inScope(call)) return false;
     if (this.fraction < 1 && this.random() >= this.fraction) return false;
     if (this.remaining !== null) this.remaining -= 1;
     return true;
   }
 
-  snapshot(): FaultsSnapshot['throttle'] {
-    return { fraction: this.fraction, remaining: this.remaining, actions: this.actions ? [...this.actions] : null };
+  snapshot(): FaultRuleSnapshot {
+    const list = (set: Set<string> | null): string[] | null => (set ? [...set] : null);
+    return {
+      fraction: this.fraction,
+      remaining: this.remaining,
+      actions: list(this.actions),
+      loadBalancers: list(this.loadBalancers),
+      targetGroups: list(this.targetGroups),
+    };
+  }
+
+  private inScope(call: FaultTarget): boolean {
+    if (!this.loadBalancers && !this.targetGroups) return true;
+    const named = (set: Set<string> | null, value: string | null): boolean => set !== null && value !== null && set.has(value);
+    return named(this.loadBalancers, call.loadBalancer) || named(this.targetGroups, call.targetGroup) || named(this.targetGroups, call.targetGroupArn);
   }
 }
 
@@ -112,16 +146,16 @@ export class Faults implements LocalElbFaults {
   }
 
   /** Decides the fate of one API call (unreachable first, then throttling, then server errors). */
-  decide(action: string): FaultDecision {
+  decide(call: FaultTarget): FaultDecision {
     if (this.isUnreachable) {
       this.injected.unreachable += 1;
       return 'unreachable';
     }
-    if (this.throttleRule?.hit(action)) {
+    if (this.throttleRule?.hit(call)) {
       this.injected.throttle += 1;
       return 'throttle';
     }
-    if (this.serverErrorRule?.hit(action)) {
+    if (this.serverErrorRule?.hit(call)) {
       this.injected.serverError += 1;
       return 'serverError';
     }
@@ -174,7 +208,13 @@ export class Faults implements LocalElbFaults {
 function ruleOf(value: unknown, field: string): FaultRule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new LocalElbConfigError(field, value, 'an object like {"fraction":0.5} or null');
   for (const key of Object.keys(value)) {
-    if (!['fraction', 'count', 'actions'].includes(key)) throw new LocalElbConfigError(`${field}.${key}`, (value as Record<string, unknown>)[key], 'absent (known: fraction, count, actions)');
+    if (!RULE_FIELDS.includes(key)) throw new LocalElbConfigError(`${field}.${key}`, (value as Record<string, unknown>)[key], `absent (known: ${RULE_FIELDS.join(', ')})`);
   }
   return value as FaultRule;
+}
+
+function nameSet(value: unknown, field: string, expected: string): Set<string> | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) throw new LocalElbConfigError(field, value, expected);
+  return new Set(value as string[]);
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { LocalElbConfigError, LocalElbListenError } from '../errors.js';
+import { CallLog, type LocalElbCall } from './callLog.js';
 import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
 import { ControlPlane } from './controlPlane.js';
 import { DataPlane } from './dataPlane.js';
@@ -35,6 +36,8 @@ export interface LocalElbOptions {
   targetRegistrationLagMs?: number;
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
+  /** How many of the latest API calls `calls()` keeps. @default 10000 */
+  callLogLimit?: number;
 }
 
 export interface LocalElbListener {
@@ -67,6 +70,12 @@ export interface LocalElb {
   readonly listeners: LocalElbListener[];
   readonly faults: LocalElbFaults;
   status(): LocalElbStatus;
+  /**
+   * The latest control-plane calls, oldest first, each with when it was read and answered, its action, the balancer,
+   * target group and instance ids it named, and the status, AWS error code and injected fault it got (also
+   * `GET /_local/calls`). Health checks, IMDS and `/_local/*` requests are not API calls and are not listed.
+   */
+  calls(): LocalElbCall[];
   setInstanceAddress(instanceId: string, address: string): void;
   /** Stops every server and timer; idempotent (a repeat call returns the same promise). */
   close(): Promise<void>;
@@ -82,6 +91,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   if (listenerPorts !== 'config' && listenerPorts !== 'ephemeral') throw new LocalElbConfigError('listenerPorts', listenerPorts, "'config' or 'ephemeral'");
   const maxBodyBytes = options.maxBodyBytes ?? LOCAL_ELB_DEFAULTS.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new LocalElbConfigError('maxBodyBytes', maxBodyBytes, 'an integer of at least 1024');
+  const callLogLimit = options.callLogLimit ?? LOCAL_ELB_DEFAULTS.callLogLimit;
+  if (!Number.isInteger(callLogLimit) || callLogLimit < 0 || callLogLimit > 1_000_000) throw new LocalElbConfigError('callLogLimit', callLogLimit, 'an integer from 0 to 1000000');
 
   const config = resolveConfig(options.config);
   const propagationDelayMs = options.propagationDelayMs ?? config.propagationDelayMs ?? LOCAL_ELB_DEFAULTS.propagationDelayMs;
@@ -121,7 +132,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     requireToken: imdsInput.requireToken ?? config.imds.requireToken,
     logger,
   });
-  const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled() });
+  const callLog = new CallLog(callLogLimit);
+  const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
 
   let endpoint = '';
   const server = createServer((req, res) => route(req, res));
@@ -149,6 +161,10 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
     if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
     if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
+    if (path === '/_local/calls') {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
+      return sendJson(res, 200, { total: callLog.total, calls: callLog.calls() });
+    }
     controlPlane.handle(req, res);
   }
 
@@ -195,6 +211,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     },
     faults,
     status: () => buildStatus(endpoint, store, dataPlane, faults),
+    calls: () => callLog.calls(),
     setInstanceAddress(id: string, address: string): void {
       checkInstanceId(id, 'instanceId');
       addresses.set(id, hostPort(address, 'address'));

@@ -34,6 +34,11 @@ export class QueryRequest {
     return this.params.get(name);
   }
 
+  /** Every parameter as received, unvalidated (for logging what a call named, even a call that fails). */
+  rawEntries(): IterableIterator<[string, string]> {
+    return this.params.entries();
+  }
+
   string(name: string, rules: StringRules & { required: true }): string;
   string(name: string, rules?: StringRules): string | undefined;
   string(name: string, rules: StringRules = {}): string | undefined {
