@@ -1,14 +1,17 @@
-// The example apps as published (they import 'graceful-elb', i.e. dist/: `npm run build` first; `npm test` does).
+// The example apps as published (they import 'graceful-elb', i.e. dist/: `npm run build` first; `npm test` does),
+// behind the project's local ELB: real health checks, traffic through its Classic listener.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startFakeElb } from './helpers/fakeElb.js';
-import { fork } from './helpers/fork.js';
+import { forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
 import { oneRequest } from './helpers/load.js';
+import { waitFor } from './helpers/capture.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
+const ID = 'i-0e0a0b0c0d0e0f001';
+const isListening = (l: Record<string, unknown>): boolean => typeof l.msg === 'string' && l.msg.endsWith('app listening');
 
 for (const [name, framework] of [
   ['app.mjs', 'node:http'],
@@ -16,18 +19,20 @@ for (const [name, framework] of [
 ] as const) {
   test(`examples/${name} (${framework}): joins, and on SIGTERM answers health 503 itself, finishes the request in flight, leaves, exits 0`, async (t) => {
     assert.ok(built, 'dist/ is missing: run `npm run build` first');
-    const elb = await startFakeElb({ inServiceAfterMs: 0 });
-    t.after(() => elb.close());
-    const app = fork(example(name), { ...elb.env, PORT: '0', GRACEFUL_ELB_INSTANCE_ID: 'i-0example0000000001', GRACEFUL_ELB_DRAIN_SECONDS: '20' });
+    const lb = await startCoreElb();
+    t.after(() => lb.close());
+    const app = forkInstance(lb, example(name), ID, { PORT: '0', GRACEFUL_ELB_DRAIN_SECONDS: '20' }, isListening);
     t.after(() => app.kill());
-    const listening = await app.line((l) => typeof l.msg === 'string' && l.msg.endsWith('app listening'), 20_000, 'listening');
+    const listening = await app.line(isListening, 20_000, 'listening');
     const port = listening.port as number;
     await app.line((l) => l.phase === 'ready', 20_000, 'ready');
-    assert.equal(elb.stateOf('web', 'i-0example0000000001'), 'InService');
+    assert.equal((await instanceHealth(lb, 'web', ID)).state, 'InService');
     assert.equal((await oneRequest(port, '/ping')).status, 200);
 
-    const inFlight = oneRequest(port, '/work?ms=1500');
-    await new Promise((resolve) => setImmediate(resolve));
+    // A request through the balancer, in the app when the signal comes.
+    const listener = lb.listeners.find((l) => l.balancer === 'web')!;
+    const inFlight = oneRequest(listener.port, '/work?ms=1500');
+    await waitFor(() => (lb.status().instances[ID]?.inFlight ?? 0) === 1, 10_000, 'the request in flight through the balancer');
     app.child.kill('SIGTERM');
     await app.line((l) => l.phase === 'signal', 10_000, 'the signal');
     const health = await oneRequest(port, '/ping');
@@ -36,7 +41,10 @@ for (const [name, framework] of [
     const exit = await app.exited;
     assert.equal(exit.code, 0, app.stderr());
     assert.deepEqual(
-      elb.calls.map((c) => c.action).filter((a) => a.toLowerCase().includes('register')),
+      lb
+        .calls()
+        .map((c) => c.action ?? '')
+        .filter((a) => a.toLowerCase().includes('register')),
       ['RegisterInstancesWithLoadBalancer', 'DeregisterInstancesFromLoadBalancer'],
     );
   });
@@ -44,14 +52,14 @@ for (const [name, framework] of [
 
 test('examples/app.mjs with GRACEFUL_ELB_DISABLE=1: the naive baseline registers nothing and dies on SIGTERM', async (t) => {
   assert.ok(built, 'dist/ is missing: run `npm run build` first');
-  const elb = await startFakeElb();
-  t.after(() => elb.close());
-  const app = fork(example('app.mjs'), { ...elb.env, PORT: '0', GRACEFUL_ELB_DISABLE: '1', GRACEFUL_ELB_INSTANCE_ID: 'i-1' });
+  const lb = await startCoreElb();
+  t.after(() => lb.close());
+  const app = forkInstance(lb, example('app.mjs'), ID, { PORT: '0', GRACEFUL_ELB_DISABLE: '1' }, isListening);
   t.after(() => app.kill());
   const listening = await app.line((l) => l.msg === 'example app listening', 20_000, 'listening');
   assert.equal((await oneRequest(listening.port as number, '/ping')).status, 200);
   app.child.kill('SIGTERM');
   const exit = await app.exited;
   assert.equal(exit.signal, 'SIGTERM');
-  assert.deepEqual(elb.calls, []);
+  assert.deepEqual(lb.calls(), []);
 });

@@ -6,8 +6,10 @@ import { createGracefulElb } from '../src/gracefulElb.js';
 import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/errors.js';
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
-import { startFakeElb } from './helpers/fakeElb.js';
+import { classicClient, instanceHealth, startCoreElb } from './helpers/coreElb.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
+
+const ID = 'i-0123456789abcdef0';
 
 async function listen(health: () => number, onRequest?: () => void): Promise<Server> {
   const server = createServer((req, res) => {
@@ -18,6 +20,8 @@ async function listen(health: () => number, onRequest?: () => void): Promise<Ser
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
+
+const addressOf = (server: Server): string => `127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 function status(server: Server, path: string): Promise<{ status: number; connection: string | undefined }> {
   const { port } = server.address() as AddressInfo;
@@ -40,8 +44,6 @@ test('state machine: every state is reachable from starting, and only closed is 
 });
 
 test('lifecycle order with a balancer: probe before register, deregister before the server stops, every state once', async (t) => {
-  const elb = await startFakeElb({ inServiceAfterMs: 200, connectionDrainingSeconds: 30, idleTimeoutSeconds: 120 });
-  t.after(() => elb.close());
   let healthyAt: number | undefined;
   let probes = 0;
   const server = await listen(() => {
@@ -52,6 +54,10 @@ test('lifecycle order with a balancer: probe before register, deregister before 
     return 200;
   });
   t.after(() => server.close());
+  const lb = await startCoreElb({ connectionDrainingSeconds: 30, idleTimeoutSeconds: 120, instances: { [ID]: addressOf(server) } });
+  t.after(() => lb.close());
+  const client = classicClient(lb);
+  t.after(() => client.destroy());
   let closeCalledAt: number | undefined;
   const realClose = server.close.bind(server);
   server.close = ((cb?: (err?: Error) => void) => {
@@ -63,8 +69,8 @@ test('lifecycle order with a balancer: probe before register, deregister before 
   const { logger, lines } = captureLogger();
   const exits: number[] = [];
   const handle = createGracefulElb(
-    { server, elbName: 'web', instanceId: 'i-0123456789abcdef0', client: elb.client(), logger, drainSeconds: 5, quietMs: 200, graceMs: 1000, pollIntervalMs: 100, probeIntervalMs: 50, exit: (c) => exits.push(c) },
-    { env: elb.env, process: proc },
+    { server, elbName: 'web', instanceId: ID, client, logger, drainSeconds: 5, quietMs: 200, graceMs: 1000, pollIntervalMs: 100, probeIntervalMs: 50, exit: (c) => exits.push(c) },
+    { env: { ...lb.env }, process: proc },
   );
   const states: LifecycleState[] = [];
   handle.on('state', (s) => states.push(s));
@@ -73,9 +79,9 @@ test('lifecycle order with a balancer: probe before register, deregister before 
   assert.equal(info.state, 'in-service');
   assert.deepEqual(info.balancers, ['elb/web']);
   assert.equal(handle.state, 'in-service');
-  const register = elb.calls.find((c) => c.action === 'RegisterInstancesWithLoadBalancer');
+  const register = lb.calls().find((c) => c.action === 'RegisterInstancesWithLoadBalancer');
   assert.ok(register && healthyAt !== undefined && register.at >= healthyAt, 'registered only after the health route passed');
-  assert.equal(register.params['Instances.member.1.InstanceId'], 'i-0123456789abcdef0');
+  assert.deepEqual(register.instanceIds, [ID]);
   assert.ok(proc.sent.includes('ready'), "process.send('ready') on in-service");
   assert.equal(server.keepAliveTimeout, 125_000, "keep-alive above the balancer's idle timeout (120 s) + 5 s");
   assert.equal(server.headersTimeout, 126_000);
@@ -84,8 +90,11 @@ test('lifecycle order with a balancer: probe before register, deregister before 
   await waitFor(() => exits.length > 0, 15_000, 'exit');
   assert.deepEqual(exits, [0]);
   assert.deepEqual(states, ['probing', 'registering', 'joining', 'in-service', 'leaving', 'draining', 'closing', 'closed']);
-  const deregister = elb.calls.find((c) => c.action === 'DeregisterInstancesFromLoadBalancer');
-  assert.ok(deregister && closeCalledAt !== undefined && deregister.at <= closeCalledAt, 'deregistered before the server stopped accepting');
+  const deregister = lb.calls().find((c) => c.action === 'DeregisterInstancesFromLoadBalancer');
+  assert.ok(
+    deregister?.answeredAt != null && closeCalledAt !== undefined && deregister.status === 200 && deregister.answeredAt <= closeCalledAt,
+    'deregistered (and answered) before the server stopped accepting',
+  );
   assert.equal(server.listening, false);
 
   // IPC: one message per state, in the same order, and 'ready' right after in-service.
@@ -125,19 +134,21 @@ test('no balancer mode: one warning, serving, SIGTERM still drains and exits 0',
 });
 
 test('health route failing forever: ready rejects with a coded error, never registered, still serving', async (t) => {
-  const elb = await startFakeElb();
-  t.after(() => elb.close());
   const server = await listen(() => 500);
   t.after(() => server.close());
+  const lb = await startCoreElb({ instances: { [ID]: addressOf(server) } });
+  t.after(() => lb.close());
+  const client = classicClient(lb);
+  t.after(() => client.destroy());
   const proc = fakeProcess();
   const handle = createGracefulElb(
-    { server, elbName: 'web', instanceId: 'i-1', client: elb.client(), logger: false, probeIntervalMs: 50, probeTimeoutMs: 600, signals: [] },
-    { env: elb.env, process: proc },
+    { server, elbName: 'web', instanceId: ID, client, logger: false, probeIntervalMs: 50, probeTimeoutMs: 600, signals: [] },
+    { env: { ...lb.env }, process: proc },
   );
   t.after(() => handle.close());
   await assert.rejects(handle.ready, (e: unknown) => e instanceof HealthCheckFailedError && e.lastStatus === 500);
   assert.equal(handle.state, 'failed');
-  assert.equal(elb.calls.filter((c) => c.action === 'RegisterInstancesWithLoadBalancer').length, 0, 'never registered');
+  assert.equal(lb.calls().filter((c) => c.action === 'RegisterInstancesWithLoadBalancer').length, 0, 'never registered');
   assert.equal((await status(server, '/other')).status, 200, 'the app keeps serving');
   const failed = proc.sent.filter(isLifecycleMessage).find((m) => m.state === 'failed');
   assert.equal(failed?.error?.code, 'ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED');
@@ -169,20 +180,22 @@ test('after the signal the health route answers 503 without calling the app, wit
 });
 
 test('shutdown before ready: ready rejects with ShutdownBeforeReadyError; nothing registered, nothing deregistered', async (t) => {
-  const elb = await startFakeElb();
-  t.after(() => elb.close());
   const server = await listen(() => 503);
   t.after(() => server.close());
+  const lb = await startCoreElb({ instances: { [ID]: addressOf(server) } });
+  t.after(() => lb.close());
+  const client = classicClient(lb);
+  t.after(() => client.destroy());
   const handle = createGracefulElb(
-    { server, elbName: 'web', instanceId: 'i-1', client: elb.client(), logger: false, drainSeconds: 1, quietMs: 0, signals: [] },
-    { env: elb.env, process: fakeProcess() },
+    { server, elbName: 'web', instanceId: ID, client, logger: false, drainSeconds: 1, quietMs: 0, signals: [] },
+    { env: { ...lb.env }, process: fakeProcess() },
   );
   t.after(() => handle.close());
   await waitFor(() => handle.state === 'probing');
   const summary = await handle.shutdown('early');
   await assert.rejects(handle.ready, ShutdownBeforeReadyError);
   assert.equal(summary.exitCode, 0);
-  assert.deepEqual(elb.calls.map((c) => c.action).filter((a) => a.toLowerCase().includes('register')), []);
+  assert.deepEqual(lb.calls().map((c) => c.action ?? '').filter((a) => a.toLowerCase().includes('register')), []);
 });
 
 test('close() removes every listener, hook and handler the library added', async (t) => {
@@ -207,22 +220,30 @@ test('close() removes every listener, hook and handler the library added', async
 });
 
 test('several balancers: one refusing to let go is reported by name and does not stop leaving the other', async (t) => {
-  const elb = await startFakeElb({ balancers: ['web', 'api'], inServiceAfterMs: 0 });
-  t.after(() => elb.close());
   const server = await listen(() => 200);
   t.after(() => server.close());
+  // Balancer nodes keep routing for 10 s after a deregistration, so `web` still reads "deregistration in progress"
+  // when the shutdown ends at drainSeconds (2 s).
+  const lb = await startCoreElb({ balancers: ['web', 'api'], propagationDelayMs: 10_000, instances: { [ID]: addressOf(server) } });
+  t.after(() => lb.close());
+  const client = classicClient(lb);
+  t.after(() => client.destroy());
   const { logger, lines } = captureLogger();
   const handle = createGracefulElb(
-    { server, elbName: ['web', 'api'], instanceId: 'i-1', client: elb.client(), logger, drainSeconds: 2, quietMs: 100, pollIntervalMs: 100, retryMaxAttempts: 2, retryBaseMs: 10, signals: [] },
-    { env: elb.env, process: fakeProcess() },
+    { server, elbName: ['web', 'api'], instanceId: ID, client, logger, drainSeconds: 2, quietMs: 100, pollIntervalMs: 100, retryMaxAttempts: 2, retryBaseMs: 10, signals: [] },
+    { env: { ...lb.env }, process: fakeProcess() },
   );
   t.after(() => handle.close());
   const info = await handle.ready;
   assert.deepEqual(info.balancers, ['elb/web', 'elb/api']);
-  elb.throttle(1000, 'DeregisterInstancesFromLoadBalancer', 'api');
+  lb.faults.throttle({ count: 1000, actions: ['DeregisterInstancesFromLoadBalancer'], loadBalancers: ['api'] });
   const summary = await handle.shutdown('test');
-  assert.equal(elb.stateOf('web', 'i-1'), 'InService', 'web: left (draining reads InService + deregistration in progress)');
-  const webLeft = elb.calls.some((c) => c.action === 'DeregisterInstancesFromLoadBalancer' && c.params.LoadBalancerName === 'web' && c.status === 200);
+  const web = await instanceHealth(lb, 'web', ID);
+  assert.deepEqual(web, { state: 'InService', description: 'Instance deregistration currently in progress.' }, 'web: left (draining reads InService + deregistration in progress)');
+  // `api` never let go, but its health checks now meet the library's 503: it stopped routing here all the same.
+  const api = await instanceHealth(lb, 'api', ID);
+  assert.deepEqual(api, { state: 'OutOfService', description: 'Instance has failed at least the UnhealthyThreshold number of health checks consecutively.' });
+  const webLeft = lb.calls().some((c) => c.action === 'DeregisterInstancesFromLoadBalancer' && c.loadBalancer === 'web' && c.status === 200);
   assert.ok(webLeft, 'web was deregistered');
   const failure = lines.find((l) => l.phase === 'deregister' && l.level === 50);
   assert.equal(failure?.balancer, 'elb/api');

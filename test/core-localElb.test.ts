@@ -23,10 +23,12 @@ test('local ELB: joins via IMDS identity and health checks, leaves under load th
   t.after(() => lb.close());
   await clientsFor(lb).classic.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: 'i-stable' }] }));
 
-  const app = fork(FIXTURE_APP, { ...lb.env, FIXTURE_OPTIONS: JSON.stringify({ drainSeconds: 20, pollIntervalMs: 250 }) });
+  // The balancer learns the app's address as soon as it listens, before the library (probing itself first) registers.
+  const app = fork(FIXTURE_APP, { ...lb.env, FIXTURE_OPTIONS: JSON.stringify({ drainSeconds: 20, pollIntervalMs: 250 }) }, (l) => {
+    if (l.fixture === 'listening') lb.setInstanceAddress(APP, `127.0.0.1:${l.port as number}`);
+  });
   t.after(() => app.kill());
-  const listening = await app.line((l) => l.fixture === 'listening', 20_000, 'listening');
-  lb.setInstanceAddress(APP, `127.0.0.1:${listening.port as number}`);
+  await app.line((l) => l.fixture === 'listening', 20_000, 'listening');
   await app.line((l) => l.fixture === 'ready', 30_000, 'ready (InService through health checks)');
   const identity = app.lines.find((l) => l.phase === 'identity');
   assert.deepEqual([identity?.instanceId, identity?.source], [APP, 'imds']);

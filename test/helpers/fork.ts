@@ -17,8 +17,11 @@ export interface Forked {
 
 export const FIXTURE_APP = fileURLToPath(new URL('../fixtures/app.ts', import.meta.url));
 
-/** Forks `script` (a .ts fixture through tsx, or a .mjs) with an IPC channel, as a supervisor would. */
-export function fork(script: string, env: Record<string, string>): Forked {
+/**
+ * Forks `script` (a .ts fixture through tsx, or a .mjs) with an IPC channel, as a supervisor would. `onLine` sees
+ * each JSON line as soon as it is read (`line()` polls, so it may see it up to one poll later).
+ */
+export function fork(script: string, env: Record<string, string>, onLine?: (line: Record<string, unknown>) => void): Forked {
   const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -35,11 +38,15 @@ export function fork(script: string, env: Record<string, string>): Forked {
     while ((nl = buffer.indexOf('\n')) !== -1) {
       const text = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
+      let line: unknown;
       try {
-        lines.push(JSON.parse(text) as Record<string, unknown>);
+        line = JSON.parse(text);
       } catch {
-        // not JSON: ignore
+        continue; // not JSON: ignore
       }
+      if (typeof line !== 'object' || line === null) continue;
+      lines.push(line as Record<string, unknown>);
+      onLine?.(line as Record<string, unknown>);
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
