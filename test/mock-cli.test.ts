@@ -51,6 +51,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.match(endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(out(), /web \(classic\)\s+http:\/\/127\.0\.0\.1:\d+/);
     assert.match(out(), /web-alb \(application\)\s+http:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(out(), /unavailable/, 'ephemeral ports were asked for: no "declared port was unavailable" note');
+    assert.ok(out().includes(`${endpoint}/_local/calls`), 'the banner names the API call log');
 
     const client = new ElasticLoadBalancingClient({ endpoint, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! } });
     const described = await client.send(new DescribeLoadBalancersCommand({}));

@@ -45,7 +45,7 @@ export function registerMockCommand(program: Command): void {
         }
         throw err;
       }
-      printBanner(lb);
+      printBanner(lb, flags.listenerPorts === 'ephemeral');
       await untilSignal();
       await lb.close();
     });
@@ -84,12 +84,13 @@ async function start(flags: MockFlags): Promise<LocalElb> {
   });
 }
 
-function printBanner(lb: LocalElb): void {
+/** `ephemeral`: every listener was asked for a free port, so a port differing from the declared one is no news. */
+function printBanner(lb: LocalElb, ephemeral: boolean): void {
   const lines = [
     `Local ELB on ${lb.endpoint} (ELB Query API, instance metadata, status at ${lb.endpoint}/_local/status, API calls at ${lb.endpoint}/_local/calls)`,
     '',
     'Listeners:',
-    ...lb.listeners.map((l) => `  ${l.balancer} (${l.type})  ${l.url}${l.port === l.declaredPort ? '' : `  (declared port ${l.declaredPort} was unavailable)`}`),
+    ...lb.listeners.map((l) => `  ${l.balancer} (${l.type})  ${l.url}${l.port === l.declaredPort || ephemeral ? '' : `  (declared port ${l.declaredPort} was unavailable)`}`),
     '',
     'Point the AWS SDK and CLI at it:',
     ...Object.entries(lb.env).map(([key, value]) => `export ${key}=${value}`),
