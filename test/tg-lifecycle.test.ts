@@ -1,47 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
 import { BalancerApiError } from '../src/errors.js';
-import type { LocalElb } from '../src/mock/localElb.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
-import { closeServer, fetchText, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
+import { closeServer, fetchText, recordingClients as clients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
 
 // The library with ALB/NLB target groups, in one process, against the local ELB over the real SDK clients.
 
 const FAST = { probeIntervalMs: 50, pollIntervalMs: 100, quietMs: 300, graceMs: 1000, signals: [] as NodeJS.Signals[], exit: () => undefined };
-
-interface Call {
-  name: string;
-  start: number;
-  end: number;
-}
-
-/** Real SDK clients for the local ELB, each call recorded with its start and end (to see what ran in parallel). */
-function clients(lb: LocalElb): { classic: ElasticLoadBalancingClient; v2: ElasticLoadBalancingV2Client; calls: Call[] } {
-  const config = {
-    endpoint: lb.endpoint,
-    region: lb.env.AWS_REGION,
-    credentials: { accessKeyId: lb.env.AWS_ACCESS_KEY_ID, secretAccessKey: lb.env.AWS_SECRET_ACCESS_KEY },
-    maxAttempts: 1,
-  };
-  const calls: Call[] = [];
-  const record = <C extends { send: (...args: never[]) => Promise<unknown> }>(client: C): C => {
-    const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    (client as { send: unknown }).send = async (...args: unknown[]) => {
-      const call = { name: (args[0] as object).constructor.name.replace(/Command$/, ''), start: Date.now(), end: Number.NaN };
-      calls.push(call);
-      try {
-        return await send(...args);
-      } finally {
-        call.end = Date.now();
-      }
-    };
-    return client;
-  };
-  return { classic: record(new ElasticLoadBalancingClient(config)), v2: record(new ElasticLoadBalancingV2Client(config)), calls };
-}
 
 async function targetState(v2: ElasticLoadBalancingV2Client, arn: string, id: string, port: number): Promise<string | undefined> {
   const out = await v2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: id, Port: port }] }));

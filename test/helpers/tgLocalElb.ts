@@ -2,6 +2,8 @@
 // ports and fast health checks, and a small app server.
 import { createServer, get, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb, type LocalElbOptions } from '../../src/mock/localElb.js';
 import type { LocalElbConfig } from '../../src/mock/config.js';
 
@@ -95,4 +97,35 @@ export function fetchText(url: string, agent?: Agent): Promise<{ status: number;
     req.on('error', reject);
     req.setTimeout(15_000, () => req.destroy(new Error(`GET ${url} timed out`)));
   });
+}
+
+export interface Call {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** Real SDK clients for the local ELB, each call recorded with its start and end (to see what ran in parallel). */
+export function recordingClients(lb: LocalElb): { classic: ElasticLoadBalancingClient; v2: ElasticLoadBalancingV2Client; calls: Call[] } {
+  const config = {
+    endpoint: lb.endpoint,
+    region: lb.env.AWS_REGION,
+    credentials: { accessKeyId: lb.env.AWS_ACCESS_KEY_ID, secretAccessKey: lb.env.AWS_SECRET_ACCESS_KEY },
+    maxAttempts: 1,
+  };
+  const calls: Call[] = [];
+  const record = <C extends { send: (...args: never[]) => Promise<unknown> }>(client: C): C => {
+    const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as { send: unknown }).send = async (...args: unknown[]) => {
+      const call = { name: (args[0] as object).constructor.name.replace(/Command$/, ''), start: Date.now(), end: Number.NaN };
+      calls.push(call);
+      try {
+        return await send(...args);
+      } finally {
+        call.end = Date.now();
+      }
+    };
+    return client;
+  };
+  return { classic: record(new ElasticLoadBalancingClient(config)), v2: record(new ElasticLoadBalancingV2Client(config)), calls };
 }
