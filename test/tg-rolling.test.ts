@@ -11,6 +11,7 @@ import { fetchText, recordingClients, startTgLocalElb, type TgSetup } from './he
 // before the group's 300 s deregistration delay ends.
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/tg-app.ts', import.meta.url));
+const EXAMPLE_APP = fileURLToPath(new URL('../examples/app.mjs', import.meta.url));
 const DEREGISTRATION_DELAY_SECONDS = 300;
 
 interface App {
@@ -21,8 +22,8 @@ interface App {
   output: string[];
 }
 
-function startApp(setup: TgSetup, instanceId: string): App {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+function startApp(setup: TgSetup, instanceId: string, args = ['--import', 'tsx', FIXTURE], extraEnv: Record<string, string> = {}): App {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       PATH: process.env.PATH,
@@ -31,6 +32,7 @@ function startApp(setup: TgSetup, instanceId: string): App {
       GRACEFUL_ELB_TARGET_GROUP_ARNS: setup.arns['web-tg'],
       GRACEFUL_ELB_INSTANCE_ID: instanceId,
       GRACEFUL_ELB_DRAIN_SECONDS: '30',
+      ...extraEnv,
     },
   });
   const output: string[] = [];
@@ -143,4 +145,18 @@ test(`an idle instance exits long before the ${DEREGISTRATION_DELAY_SECONDS} s d
   const health = await v2.send(new DescribeTargetHealthCommand({ TargetGroupArn: setup.arns['web-tg'], Targets: [{ Id: id, Port: app.port }] }));
   assert.equal(health.TargetHealthDescriptions?.[0]?.TargetHealth?.State, 'draining', 'the balancer still drains; the process did not wait for it');
   console.log(JSON.stringify({ idleSignalToExitMs: exitMs, deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS }));
+});
+
+test('the canonical example app joins a target group by env alone (GRACEFUL_ELB_TARGET_GROUP_ARNS), and leaves on SIGTERM', async (t) => {
+  // examples/app.mjs imports the package by name (dist/): `npm test` builds first.
+  const setup = await startTgLocalElb();
+  t.after(() => setup.lb.close());
+  const app = startApp(setup, 'i-0e7a0000000000005', [EXAMPLE_APP], { PORT: '0' });
+  t.after(() => app.child.kill('SIGKILL'));
+  await app.ready;
+  const targets = setup.lb.status().targetGroups.find((g) => g.name === 'web-tg')!.targets;
+  assert.deepEqual(targets.map((x) => [x.instanceId, x.state]), [['i-0e7a0000000000005', 'healthy']], 'in the group, not in the Classic ELB the code names');
+  assert.match((await fetchText(`${setup.urls['web-alb']}/`)).body, /hello from/);
+  app.child.kill('SIGTERM');
+  assert.deepEqual(await app.exited, { code: 0, signal: null }, app.output.join(''));
 });
