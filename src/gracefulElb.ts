@@ -117,6 +117,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #hardDeadline: NodeJS.Timeout | undefined;
   #exiting = false;
   #closed = false;
+  #signalsSeen = 0;
+  #signalAt: number | undefined;
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
 
@@ -329,7 +331,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   }
 
   #onSignal(signal: NodeJS.Signals): void {
-    if (this.#shutdown === undefined) {
+    // Counted per signal, not per shutdown: a shutdown the app started itself (or exitOnStartupFailure) is joined by
+    // the first signal, which then exits when it ends; only a second signal means "now".
+    this.#signalsSeen++;
+    if (this.#signalsSeen === 1) {
       void this.#shutdownOnce(signal, EXIT_CODES.ok).then((summary) => this.#exit(summary.exitCode));
     } else {
       void this.#forceExit(new ForcedBySignalError(signal), signalExitCode(signal));
@@ -339,6 +344,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #runShutdown(reason: string, exitCodeIfClean: number): Promise<ShutdownSummary> {
     const { drainSeconds, graceMs } = this.#config;
     const signalAt = Date.now();
+    this.#signalAt = signalAt;
     const deadlineMs = drainSeconds * 1000 + graceMs;
     // e. The one hard deadline over the whole shutdown, armed before anything else can block or throw.
     this.#hardDeadline = setTimeout(() => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), EXIT_CODES.shutdownTimeout), deadlineMs);
@@ -449,7 +455,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #exit(exitCode: number): Promise<void> {
     if (this.#exiting) return;
     this.#exiting = true;
-    this.#log.info({ phase: 'exit', exitCode, uptimeMs: Date.now() - this.#startedAt }, `exit ${exitCode}`);
+    const now = Date.now();
+    const shutdownMs = this.#signalAt === undefined ? undefined : now - this.#signalAt;
+    this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
     await this.#ipc.flush(IPC_FLUSH_MS);
     this.close();
     this.#config.exit(exitCode);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
+import type { LocalElb } from '../src/mock/localElb.js';
 import { BalancerApiError } from '../src/errors.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
 import { closeServer, fetchText, recordingClients as clients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
@@ -10,13 +11,19 @@ import { closeServer, fetchText, recordingClients as clients, startApp, startTgL
 
 const FAST = { probeIntervalMs: 50, pollIntervalMs: 100, quietMs: 300, graceMs: 1000, signals: [] as NodeJS.Signals[], exit: () => undefined };
 
+/** Deregistered from the Classic ELB: draining, or (connection draining ends early for an idle instance) already gone. */
+function leftClassic(status: ReturnType<LocalElb['status']>): boolean {
+  return (status.classic[0]?.instances ?? []).every((i) => /deregistration currently in progress|not currently registered/.test(i.description ?? ''));
+}
+
 async function targetState(v2: ElasticLoadBalancingV2Client, arn: string, id: string, port: number): Promise<string | undefined> {
   const out = await v2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: id, Port: port }] }));
   return out.TargetHealthDescriptions?.[0]?.TargetHealth?.State;
 }
 
-test('target group: joins when healthy, serves through the ALB, leaves in seconds while the group still says draining', async (t) => {
-  const { lb, arns, urls } = await startTgLocalElb({ albIdleTimeoutSeconds: 120 });
+test('target group: joins when healthy (through the brief `unused` after registration), serves through the ALB, leaves in seconds while the group still says draining', async (t) => {
+  // AWS's DescribeTargetHealth is eventually consistent: right after RegisterTargets it may still say `unused`.
+  const { lb, arns, urls } = await startTgLocalElb({ albIdleTimeoutSeconds: 120, extra: { targetRegistrationLagMs: 800 } });
   t.after(() => lb.close());
   const app = await startApp('app-a');
   t.after(() => closeServer(app));
@@ -37,6 +44,8 @@ test('target group: joins when healthy, serves through the ALB, leaves in second
   assert.equal(target.port, app.port, 'registered on the listening port by default');
   assert.equal(target.state, 'healthy');
   assert.ok(calls.findIndex((c) => c.name === 'RegisterTargets') < calls.findIndex((c) => c.name === 'DescribeTargetHealth'), 'registered, then polled');
+  const seen = lines.filter((l) => l.msg === 'waiting for InService').map((l) => (l as unknown as { view: { state: string } }).view.state);
+  assert.equal(seen[0], 'unused', `the first answer after registering was unused (then: ${[...new Set(seen)].join(', ')})`);
   // Keep-alive above the ALB's idle timeout, read through DescribeTargetGroups → DescribeLoadBalancerAttributes.
   assert.equal(app.keepAliveTimeout, 125_000);
   assert.ok(calls.some((c) => c.name === 'DescribeLoadBalancerAttributes'));
@@ -109,7 +118,7 @@ test('several balancers: a Classic ELB and two target groups joined and left in 
   const firstEnd = Math.min(...leaves.map((c) => c.end));
   assert.ok(leaves.every((c) => c.start < firstEnd), 'every deregistration started before the first one ended');
   const after = lb.status();
-  assert.match(after.classic[0]?.instances[0]?.description ?? '', /deregistration currently in progress/);
+  assert.ok(leftClassic(after), JSON.stringify(after.classic[0]?.instances));
   for (const g of after.targetGroups) assert.equal(g.targets[0]?.state, 'draining', g.name);
   v2.destroy();
   classic.destroy();
@@ -145,9 +154,7 @@ test('several balancers: one failing is reported by name and does not stop the o
   const summary = await handle.shutdown('test');
   assert.equal(summary.exitCode, 0);
   const left = lb.status();
-  // Classic connection draining ends once the idle instance is left alone; either way it is no longer plain InService.
-  const classicLeft = left.classic[0]?.instances ?? [];
-  assert.ok(classicLeft.every((i) => /deregistration currently in progress/.test(i.description ?? '')), JSON.stringify(classicLeft));
+  assert.ok(leftClassic(left), JSON.stringify(left.classic[0]?.instances));
   assert.equal(left.targetGroups[0]?.targets[0]?.state, 'draining');
   const failure = lines.find((l) => l.phase === 'deregister' && l.balancer === 'target-group/missing-tg');
   assert.ok(failure, 'the failed leave is logged with the group name');
