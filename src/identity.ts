@@ -43,7 +43,7 @@ export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
     const hints = [
       input.clientGiven && 'client option',
       region !== undefined && 'region',
-      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
+      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
     ].filter((hint): hint is string => typeof hint === 'string');
     if (hints.length === 0) {
       return { kind: 'none', reason: 'instance metadata (IMDS) unreachable and no instance id, region, endpoint or client configured' };
