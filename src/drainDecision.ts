@@ -10,6 +10,11 @@ export interface DrainInput {
   readonly now: number;
   /** epoch ms of the signal (start of the shutdown) */
   readonly signalAt: number;
+  /**
+   * epoch ms when every balancer had answered the deregistration (the signal itself when there was nothing to
+   * leave): balancer nodes learn of it from then on, so the quiet window starts here at the earliest.
+   */
+  readonly leftAt: number;
   readonly drainSeconds: number;
   readonly quietMs: number;
   readonly inFlight: number;
@@ -36,8 +41,9 @@ export interface DrainDecision {
 
 /**
  * Whether the drain is over. Pure: everything it depends on comes in, so it is tested as a table.
- * The quiet window counts from the later of the signal and the last request: right after deregistration some
- * balancer nodes may still route for a moment, so even an instance that was idle waits the window once.
+ * The quiet window counts from the later of the deregistration's answer and the last request: right after
+ * deregistration some balancer nodes may still route for a moment, so even an instance that was idle waits the
+ * window once, and a slow (retried, throttled) deregistration does not eat into it.
  */
 export function decideDrain(input: DrainInput): DrainDecision {
   if (input.now - input.signalAt >= input.drainSeconds * 1000) return { done: true, reason: 'deadline' };
@@ -50,7 +56,7 @@ export function decideDrain(input: DrainInput): DrainDecision {
 
   if (input.inFlight > 0) return { done: false, reason: 'in-flight' };
 
-  const quietSince = Math.max(input.signalAt, input.lastRequestAt ?? input.signalAt);
+  const quietSince = Math.max(input.leftAt, input.lastRequestAt ?? input.leftAt);
   if (input.now - quietSince < input.quietMs) return { done: false, reason: 'quiet-window' };
 
   return { done: true, reason: 'drained' };

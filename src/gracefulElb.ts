@@ -363,10 +363,11 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       // b. Leave every balancer joined (or maybe joined), in parallel; one failing does not stop the others.
       //    A signal before registration has nothing to leave.
       const left = await this.#phase('deregister', () => this.#leave(drainWindow.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
+      const leftAt = Date.now();
 
       // c. Drain: until nobody routes here, nothing is in flight and the quiet window passed; never past drainSeconds.
       this.#machine.to('draining');
-      const decision = await this.#phase('drained', () => this.#drain(signalAt, left), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight }));
+      const decision = await this.#phase('drained', () => this.#drain(signalAt, leftAt, left), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight }));
 
       // d. Stop accepting, close idle keep-alive sockets, give stragglers the grace, destroy what is left.
       this.#machine.to('closing');
@@ -400,7 +401,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     });
   }
 
-  async #drain(signalAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>): Promise<DrainDecision> {
+  async #drain(signalAt: number, leftAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>): Promise<DrainDecision> {
     const config = this.#config;
     // Only balancers that accepted the deregistration are asked; one that refused stays "unknown" to the end.
     const watched = left.filter((l) => l.routing !== null);
@@ -430,6 +431,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       const decision = decideDrain({
         now,
         signalAt,
+        leftAt,
         drainSeconds: Math.min(config.drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
         quietMs: config.quietMs,
         inFlight: this.#traffic.inFlight,

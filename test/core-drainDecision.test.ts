@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decideDrain, type DrainInput, type DrainReason } from '../src/drainDecision.js';
 
 const signalAt = 1_000_000;
-const base: DrainInput = { now: signalAt, signalAt, drainSeconds: 30, quietMs: 1000, inFlight: 0, lastRequestAt: undefined, balancers: [] };
+const base: DrainInput = { now: signalAt, signalAt, leftAt: signalAt, drainSeconds: 30, quietMs: 1000, inFlight: 0, lastRequestAt: undefined, balancers: [] };
 const left = (routing: boolean | null, label = 'elb/web') => ({ label, routing });
 
 // [case, input changes, done, reason]
@@ -19,6 +19,8 @@ const TABLE: Array<[string, Partial<DrainInput>, boolean, DrainReason]> = [
   ['a request arrived 999 ms ago', { now: signalAt + 5000, lastRequestAt: signalAt + 4001 }, false, 'quiet-window'],
   ['the last request arrived exactly quietMs ago', { now: signalAt + 5000, lastRequestAt: signalAt + 4000 }, true, 'drained'],
   ['a request long before the signal does not shorten the window', { now: signalAt + 500, lastRequestAt: signalAt - 60_000 }, false, 'quiet-window'],
+  ['a slow deregistration: the quiet window starts at its answer', { now: signalAt + 2500, leftAt: signalAt + 2000, balancers: [left(false)] }, false, 'quiet-window'],
+  ['a slow deregistration, quiet window passed after its answer', { now: signalAt + 3000, leftAt: signalAt + 2000, balancers: [left(false)] }, true, 'drained'],
   ['deadline with requests in flight', { now: signalAt + 30_000, inFlight: 3 }, true, 'deadline'],
   ['deadline with the balancer unknown', { now: signalAt + 30_000, balancers: [left(null)] }, true, 'deadline'],
   ['deadline with the balancer still routing', { now: signalAt + 31_000, balancers: [left(true)] }, true, 'deadline'],
