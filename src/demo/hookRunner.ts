@@ -29,6 +29,8 @@ export interface RunHooksOptions {
   readonly onOutput?: (line: string) => void;
   /** Called when an event starts and when it ends (for live progress and the timeline). */
   readonly onEvent?: (report: { instanceId: string; event: LifecycleEvent; phase: 'start' | 'end'; at: number; ok?: boolean }) => void;
+  /** Receives each event's report as it ends, so a caller keeps what ran even when a later script fails. */
+  readonly reports?: HookEventReport[];
   /** Aborting kills the running script's process group. */
   readonly signal?: AbortSignal;
   readonly now?: () => number;
@@ -51,7 +53,7 @@ const PIPE_LINGER_MS = 500;
  */
 export async function runHooks(options: RunHooksOptions, events: readonly LifecycleEvent[]): Promise<HookEventReport[]> {
   const now = options.now ?? Date.now;
-  const reports: HookEventReport[] = [];
+  const reports = options.reports ?? [];
   for (const event of events) {
     const scripts = options.appSpec.hooks[event];
     if (!scripts || scripts.length === 0) continue;
