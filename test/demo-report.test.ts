@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { instanceDurations, instanceMoments, phaseSpans, type RoutingTransition } from '../src/demo/instancePhases.js';
 import type { HookEventReport } from '../src/demo/hookRunner.js';
-import { formatSummary, instanceReport, table, type DemoReport } from '../src/demo/report.js';
+import { chooseAttribution, formatSummary, instanceReport, table, type DemoReport } from '../src/demo/report.js';
 import { renderTimelineSvg } from '../src/demo/timelineSvg.js';
 import { TrafficRecorder } from '../src/demo/trafficRecorder.js';
 
@@ -84,7 +84,7 @@ function sampleReport(mode: 'graceful' | 'naive'): DemoReport {
       mode === 'graceful'
         ? { signalAt: base, leftAt: base + 1100, exitedAt: base + 2500, startedAt: base + 3000, inServiceAt: base + 4000 }
         : { signalAt: base, leftAt: base + 2000, exitedAt: base + 100, startedAt: base + 500, inServiceAt: base + 4000 };
-    return instanceReport({ instanceId: id, batch: k + 1, status: 'Succeeded', error: undefined, events, moments }, traffic);
+    return instanceReport({ instanceId: id, batch: k + 1, status: 'Succeeded', error: undefined, events, moments }, traffic, 'response header');
   });
   const failedRequests = traffic.totals.non2xx + traffic.totals.errors;
   return {
@@ -95,7 +95,7 @@ function sampleReport(mode: 'graceful' | 'naive'): DemoReport {
     machine: { cpuModel: 'Test CPU <&>', cpuCount: 2, memoryGiB: 24, os: 'linux', node: 'v20' },
     settings: { instances: 3, strategy: 'CodeDeployDefault.OneAtATime', ratePerSecond: 300, durationSeconds: 20, drainSeconds: 30, keepAliveShare: 0.75, workMix: [], propagationDelayMs: 1000 },
     deployment: { id: 'd-TEST', status: 'Succeeded', reason: undefined, batches: ids.map((id) => [id]), startedAt: 4000, endedAt: 20_000 },
-    traffic: { ...traffic, inFlightAtStop: 3, keepAliveConnections: 100, keepAliveRate: 225, freshRate: 75, durationMs: 26_000 },
+    traffic: { ...traffic, attribution: chooseAttribution(traffic), inFlightAtStop: 3, keepAliveConnections: 100, keepAliveRate: 225, freshRate: 75, durationMs: 26_000 },
     instances,
     failedRequests,
     ok: failedRequests === 0,

@@ -14,15 +14,16 @@ test('counts per bucket and in total: sent, 2xx per instance, non-2xx by status,
   recorder.response(502, undefined);
   recorder.sent();
   recorder.error('ECONNRESET');
+  recorder.routed('i-a', 3);
   now += 2000; // bucket 2 stays empty
   recorder.sent();
   recorder.response(200, undefined);
 
   const { buckets, totals } = recorder.snapshot();
   assert.equal(buckets.length, 4);
-  assert.deepEqual(buckets[0], { startMs: 0, sent: 2, ok: 2, non2xx: 0, errors: 0, servedBy: { 'i-a': 1, 'i-b': 1 } });
-  assert.deepEqual(buckets[1], { startMs: 1000, sent: 2, ok: 0, non2xx: 1, errors: 1, servedBy: {} });
-  assert.deepEqual(buckets[2], { startMs: 2000, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {} });
+  assert.deepEqual(buckets[0], { startMs: 0, sent: 2, ok: 2, non2xx: 0, errors: 0, servedBy: { 'i-a': 1, 'i-b': 1 }, routedTo: {} });
+  assert.deepEqual(buckets[1], { startMs: 1000, sent: 2, ok: 0, non2xx: 1, errors: 1, servedBy: {}, routedTo: { 'i-a': 3 } });
+  assert.deepEqual(buckets[2], { startMs: 2000, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {}, routedTo: {} });
   assert.equal(buckets[3]?.ok, 1);
   assert.deepEqual(totals, {
     sent: 5,
@@ -33,6 +34,7 @@ test('counts per bucket and in total: sent, 2xx per instance, non-2xx by status,
     errorCodes: { ECONNRESET: 1 },
     servedBy: { 'i-a': 1, 'i-b': 1 },
     unattributed: 1,
+    routedTo: { 'i-a': 3 },
   });
   assert.equal(recorder.failures, 2);
 });
@@ -45,7 +47,7 @@ test('lastCompleteBucket is the bucket that just ended, empty ones included', ()
   now = 600;
   assert.equal(recorder.lastCompleteBucket()?.sent, 1);
   now = 1100;
-  assert.deepEqual(recorder.lastCompleteBucket(), { startMs: 500, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {} });
+  assert.deepEqual(recorder.lastCompleteBucket(), { startMs: 500, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {}, routedTo: {} });
 });
 
 test('snapshots are copies', () => {

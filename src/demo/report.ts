@@ -2,7 +2,7 @@ import type { WorkMixEntry } from './defaults.js';
 import type { DeploymentStatus } from './deploymentPlan.js';
 import { instanceDurations, type InstanceDurations, type InstanceMoments } from './instancePhases.js';
 import type { MachineInfo } from './machine.js';
-import type { TrafficSnapshot } from './trafficRecorder.js';
+import type { TrafficBucket, TrafficSnapshot } from './trafficRecorder.js';
 
 export type DemoMode = 'graceful' | 'naive' | 'seed';
 
@@ -16,7 +16,7 @@ export interface InstanceReport {
   readonly events: ReadonlyArray<{ event: string; from: number; to: number; ok: boolean }>;
   readonly moments: InstanceMoments;
   readonly durations: InstanceDurations;
-  /** 2xx answers it gave after it was back in service (proof it rejoined). */
+  /** Requests it took after it was back in service (proof it rejoined): 2xx by header, or routed by the balancer. */
   readonly servedAfterRejoin: number;
 }
 
@@ -46,6 +46,8 @@ export interface DemoReport {
     readonly endedAt: number;
   };
   readonly traffic: TrafficSnapshot & {
+    /** Where the per-instance counts come from: the app's `x-instance-id` header on 2xx answers, or the balancer's own count. */
+    readonly attribution: Attribution;
     readonly inFlightAtStop: number;
     readonly keepAliveConnections: number;
     readonly keepAliveRate: number;
@@ -60,17 +62,33 @@ export interface DemoReport {
   readonly ok: boolean;
 }
 
-/** 2xx answers from an instance in buckets that start at or after `fromMs`. */
-export function servedSince(traffic: TrafficSnapshot, instanceId: string, fromMs: number | undefined): number {
-  if (fromMs === undefined) return 0;
-  return traffic.buckets.filter((b) => b.startMs >= fromMs).reduce((sum, b) => sum + (b.servedBy[instanceId] ?? 0), 0);
+export type Attribution = 'response header' | 'balancer count';
+
+/** Per-instance counts come from the response header when most 2xx answers carried it, else from the balancer. */
+export function chooseAttribution(traffic: TrafficSnapshot): Attribution {
+  return traffic.totals.ok > 0 && traffic.totals.unattributed <= traffic.totals.ok / 2 ? 'response header' : 'balancer count';
 }
 
-export function instanceReport(input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin'>, traffic: TrafficSnapshot): InstanceReport {
+/** The per-instance counts of one bucket under the chosen attribution. */
+export function perInstance(bucket: TrafficBucket, attribution: Attribution): Readonly<Record<string, number>> {
+  return attribution === 'response header' ? bucket.servedBy : bucket.routedTo;
+}
+
+/** Requests an instance took in buckets that start at or after `fromMs`. */
+export function servedSince(traffic: TrafficSnapshot, attribution: Attribution, instanceId: string, fromMs: number | undefined): number {
+  if (fromMs === undefined) return 0;
+  return traffic.buckets.filter((b) => b.startMs >= fromMs).reduce((sum, b) => sum + (perInstance(b, attribution)[instanceId] ?? 0), 0);
+}
+
+export function instanceReport(
+  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin'>,
+  traffic: TrafficSnapshot,
+  attribution: Attribution,
+): InstanceReport {
   return {
     ...input,
     durations: instanceDurations(input.moments),
-    servedAfterRejoin: servedSince(traffic, input.instanceId, input.moments.inServiceAt),
+    servedAfterRejoin: servedSince(traffic, attribution, input.instanceId, input.moments.inServiceAt),
   };
 }
 

@@ -1,5 +1,5 @@
 import { phaseSpans, type PhaseSpan } from './instancePhases.js';
-import type { DemoReport } from './report.js';
+import { perInstance, type DemoReport } from './report.js';
 
 /**
  * Renders the run as one self-contained SVG (no scripts, fonts or links): a lane of total traffic with failures
@@ -49,8 +49,10 @@ export function renderTimelineSvg(report: DemoReport): string {
   const parts: string[] = [];
 
   const maxTotal = Math.max(1, ...traffic.buckets.map((b) => b.ok + b.non2xx + b.errors));
-  const maxServed = Math.max(1, ...traffic.buckets.flatMap((b) => Object.values(b.servedBy)));
+  const counts = (b: (typeof traffic.buckets)[number]): Readonly<Record<string, number>> => perInstance(b, traffic.attribution);
+  const maxServed = Math.max(1, ...traffic.buckets.flatMap((b) => Object.values(counts(b))));
 
+  const servedWord = traffic.attribution === 'response header' ? 'served (2xx)' : 'routed here by the balancer';
   const t = traffic.totals;
   const failed = report.failedRequests;
   parts.push(
@@ -106,10 +108,10 @@ export function renderTimelineSvg(report: DemoReport): string {
       parts.push(rect(x(span.from), top, Math.max(2, x(span.to) - x(span.from)), LANE, fill, PHASE_LABELS[span.phase]));
     }
     for (const b of traffic.buckets) {
-      const served = b.servedBy[inst.instanceId] ?? 0;
+      const served = counts(b)[inst.instanceId] ?? 0;
       if (served === 0) continue;
       const h = (served / maxServed) * (LANE - 6);
-      parts.push(rect(x(b.startMs), top + LANE - h, bucketWidth, h, COLORS.served, `${served} served`));
+      parts.push(rect(x(b.startMs), top + LANE - h, bucketWidth, h, COLORS.served, `${served} ${servedWord}`));
     }
     const signal = inst.moments.signalAt;
     if (signal !== undefined) {
@@ -157,7 +159,7 @@ function legend(x0: number, y: number): string[] {
   const items: Array<[string, string]> = [
     [COLORS.ok, '2xx'],
     [COLORS.failed, 'failed'],
-    [COLORS.served, 'served by instance'],
+    [COLORS.served, 'requests per instance'],
     [COLORS.leaving, 'leaving'],
     [COLORS.draining, 'draining'],
     ['url(#routed-while-down)', 'stopped, still routed'],

@@ -9,6 +9,8 @@ export interface TrafficBucket {
   errors: number;
   /** 2xx responses per instance (from the `x-instance-id` response header). */
   readonly servedBy: Record<string, number>;
+  /** Requests the balancer forwarded to each instance (its own count, whatever the answer). */
+  readonly routedTo: Record<string, number>;
 }
 
 export interface TrafficTotals {
@@ -24,6 +26,8 @@ export interface TrafficTotals {
   readonly servedBy: Record<string, number>;
   /** 2xx responses that carried no instance header. */
   unattributed: number;
+  /** Requests the balancer forwarded to each instance over the whole run. */
+  readonly routedTo: Record<string, number>;
 }
 
 export interface TrafficSnapshot {
@@ -46,7 +50,7 @@ export class TrafficRecorder {
   readonly bucketMs: number;
   readonly #now: () => number;
   readonly #buckets: TrafficBucket[] = [];
-  readonly #totals: TrafficTotals = { sent: 0, ok: 0, non2xx: 0, errors: 0, statuses: {}, errorCodes: {}, servedBy: {}, unattributed: 0 };
+  readonly #totals: TrafficTotals = { sent: 0, ok: 0, non2xx: 0, errors: 0, statuses: {}, errorCodes: {}, servedBy: {}, unattributed: 0, routedTo: {} };
 
   constructor(options: { bucketMs: number; now?: () => number; startedAt?: number }) {
     if (!(options.bucketMs > 0)) throw new RangeError(`bucketMs must be positive, got ${options.bucketMs}`);
@@ -84,6 +88,13 @@ export class TrafficRecorder {
     this.#totals.errorCodes[code] = (this.#totals.errorCodes[code] ?? 0) + 1;
   }
 
+  /** The balancer forwarded `count` more requests to an instance (sampled from its status). */
+  routed(instanceId: string, count: number): void {
+    const bucket = this.#bucket();
+    bucket.routedTo[instanceId] = (bucket.routedTo[instanceId] ?? 0) + count;
+    this.#totals.routedTo[instanceId] = (this.#totals.routedTo[instanceId] ?? 0) + count;
+  }
+
   /** Failed requests so far: non-2xx answers plus errors. */
   get failures(): number {
     return this.#totals.non2xx + this.#totals.errors;
@@ -112,7 +123,7 @@ export class TrafficRecorder {
 }
 
 function emptyBucket(startMs: number): TrafficBucket {
-  return { startMs, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {} };
+  return { startMs, sent: 0, ok: 0, non2xx: 0, errors: 0, servedBy: {}, routedTo: {} };
 }
 
 /** Reads the instance header from a response's headers whatever case the server used. */
