@@ -36,6 +36,209 @@ export function describeValue(value: unknown): string {
   return ctor && ctor !== 'Object' ? `an instance of ${ctor}` : 'an object';
 }
 
+// ── Core library (gracefulElb): startup, balancer API, shutdown ─────────────────────────────────────
+
+/** Instance identity (instance id / region) could not be read from IMDS and no override was given. */
+export class IdentityError extends GracefulElbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_IDENTITY', message, options);
+  }
+}
+
+/** The app's own health route never answered 2xx within the probe bound: the instance was not registered. */
+export class HealthCheckFailedError extends GracefulElbError {
+  readonly url: string;
+  /** The last HTTP status seen, if any request got an answer at all. */
+  readonly lastStatus: number | undefined;
+
+  constructor(url: string, timeoutMs: number, lastStatus: number | undefined, options?: { cause?: unknown }) {
+    const seen = lastStatus === undefined ? 'no answer' : `last status ${lastStatus}`;
+    super('ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED', `Health route ${url} did not answer 2xx within ${timeoutMs} ms (${seen})`, options);
+    this.url = url;
+    this.lastStatus = lastStatus;
+  }
+}
+
+/** A balancer never reported this instance in service within the bound. */
+export class NotInServiceError extends GracefulElbError {
+  readonly balancer: string;
+  readonly lastState: string | undefined;
+
+  constructor(balancer: string, timeoutMs: number, lastState: string | undefined, options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_NEVER_IN_SERVICE',
+      `${balancer} did not report this instance in service within ${timeoutMs} ms (last state: ${lastState ?? 'unknown'})`,
+      options,
+    );
+    this.balancer = balancer;
+    this.lastState = lastState;
+  }
+}
+
+/** A load balancer API call failed for good (after retries), or with an error that is not worth retrying. */
+export class BalancerApiError extends GracefulElbError {
+  readonly balancer: string;
+  readonly action: string;
+
+  constructor(balancer: string, action: string, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? `${options.cause.name}: ${options.cause.message}` : 'unknown error';
+    super('ERR_GRACEFUL_ELB_BALANCER_API', `${action} on ${balancer} failed (${reason})`, options);
+    this.balancer = balancer;
+    this.action = action;
+  }
+}
+
+/** `ready` rejects with this when a shutdown started before the instance was in service. */
+export class ShutdownBeforeReadyError extends GracefulElbError {
+  constructor(reason: string) {
+    super('ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', `Shutdown (${reason}) started before the instance was in service`);
+  }
+}
+
+/** The shutdown hit its hard deadline (drainSeconds + grace) with work still open: the process exits non-zero. */
+export class ShutdownTimeoutError extends GracefulElbError {
+  constructor(deadlineMs: number, openRequests: number) {
+    super('ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', `Shutdown did not finish within ${deadlineMs} ms; ${openRequests} request(s) still open`);
+  }
+}
+
+/** A second signal arrived during shutdown: the process exits at once. */
+export class ForcedBySignalError extends GracefulElbError {
+  readonly signal: string;
+
+  constructor(signal: string) {
+    super('ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', `Second ${signal} during shutdown: exiting at once`);
+    this.signal = signal;
+  }
+}
+
+// ---- Local ELB (src/mock) ----
+
+/** The local ELB's configuration (file, object or CLI flag) has a value it cannot use; `field` is its path. */
+export class LocalElbConfigError extends GracefulElbError {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, expected: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_CONFIG', `Expected \`${field}\` to be ${expected}, got ${describeValue(value)}`, options);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** The local ELB could not listen (control plane port taken, bad host). */
+export class LocalElbListenError extends GracefulElbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_LISTEN', message, options);
+  }
+}
+
+/**
+ * An AWS API error the local ELB answers on the wire (`<ErrorResponse>`): `awsCode` and `httpStatus` are what
+ * AWS sends for that failure, so SDK and CLI clients map it to the same exception as against AWS.
+ */
+export class AwsQueryError extends GracefulElbError {
+  readonly awsCode: string;
+  readonly httpStatus: number;
+
+  constructor(awsCode: string, message: string, httpStatus = 400, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_MOCK_API', message, options);
+    this.awsCode = awsCode;
+    this.httpStatus = httpStatus;
+  }
+
+  /** AWS marks server-side failures (5xx) `Receiver`, the caller's mistakes `Sender`. */
+  get faultType(): 'Sender' | 'Receiver' {
+    return this.httpStatus >= 500 ? 'Receiver' : 'Sender';
+  }
+}
+
+// ── Supervisor, hooks and CLI (deploy) ──────────────────────────────────────────────────────────
+
+/** `graceful-elb start` found a live supervisor for the same state dir and name: no second copy is started. */
+export class AlreadyRunningError extends GracefulElbError {
+  readonly stateDir: string;
+  readonly pid: number;
+
+  constructor(stateDir: string, pid: number, options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_ALREADY_RUNNING',
+      `A supervisor is already running for ${stateDir} (pid ${pid}); run \`graceful-elb stop\` first, or use another --state-dir or --name`,
+      options,
+    );
+    this.stateDir = stateDir;
+    this.pid = pid;
+  }
+}
+
+/** The detached supervisor did not come up, or did not report the app spawned within its bound. */
+export class SupervisorStartError extends GracefulElbError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_SUPERVISOR_START', message, options);
+  }
+}
+
+/** The app did not exit within the stop bound after SIGTERM and was killed with SIGKILL. */
+export class StopTimeoutError extends GracefulElbError {
+  readonly pid: number;
+  readonly timeoutSeconds: number;
+
+  constructor(pid: number, timeoutSeconds: number, detail: string, options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_STOP_TIMEOUT',
+      `The app (pid ${pid}) did not exit within ${timeoutSeconds} s of SIGTERM; ${detail}`,
+      options,
+    );
+    this.pid = pid;
+    this.timeoutSeconds = timeoutSeconds;
+  }
+}
+
+/** Why `graceful-elb validate` gave up. */
+export type ValidateFailureReason =
+  | 'not-running' // no supervisor, or it has already ended
+  | 'app-exited' // the app exited (and was restarted, or not) while being validated
+  | 'app-failed' // the library reported state 'failed' (health route, balancer never InService)
+  | 'no-balancer' // the library runs without a balancer (state 'serving') and that was not allowed
+  | 'shutting-down' // the app is leaving / draining / closing
+  | 'timeout'; // not in service within --timeout
+
+/** The app is not in service, for the reason named. */
+export class ValidateFailedError extends GracefulElbError {
+  readonly reason: ValidateFailureReason;
+
+  constructor(reason: ValidateFailureReason, message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_VALIDATE_FAILED', message, options);
+    this.reason = reason;
+  }
+}
+
+/** A state file exists but cannot be read or parsed (nothing is guessed from a broken one). */
+export class StateFileError extends GracefulElbError {
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_STATE_FILE', `${message} (${path})`, options);
+    this.path = path;
+  }
+}
+
+/** `graceful-elb stop <script>` named a script other than the one the supervisor runs. */
+export class ScriptMismatchError extends GracefulElbError {
+  readonly expected: string;
+  readonly running: string;
+
+  constructor(expected: string, running: string, options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_SCRIPT_MISMATCH',
+      `Asked to stop ${describeValue(expected)} but the supervisor runs ${describeValue(running)}; nothing was stopped`,
+      options,
+    );
+    this.expected = expected;
+    this.running = running;
+  }
+}
+
 // --- demo: simulated CodeDeploy deployment (src/demo) ---
 
 /** An appspec file cannot be used: unreadable, not YAML, or a hook entry without a usable `location`/`timeout`. */

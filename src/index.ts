@@ -1,4 +1,27 @@
-export { GracefulElbError, InvalidOptionError } from './errors.js';
+export { gracefulElb } from './gracefulElb.js';
+export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
+export { DEFAULTS, ENV_OVERRIDES } from './options.js';
+export type { ElbClient, GracefulElbOptions } from './options.js';
+export { EXIT_CODES } from './exitCodes.js';
+export {
+  BalancerApiError,
+  ForcedBySignalError,
+  GracefulElbError,
+  HealthCheckFailedError,
+  IdentityError,
+  InvalidOptionError,
+  LocalElbConfigError,
+  LocalElbListenError,
+  NotInServiceError,
+  ShutdownBeforeReadyError,
+  ShutdownTimeoutError,
+} from './errors.js';
 export { LIFECYCLE_MESSAGE_TYPE, isLifecycleMessage } from './lifecycleMessage.js';
 export type { LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
 export type { Balancer, BalancerView } from './balancers/balancer.js';
+export type { DrainReason } from './drainDecision.js';
+export { startLocalElb } from './mock/localElb.js';
+export type { LocalElb, LocalElbEnv, LocalElbListener, LocalElbOptions } from './mock/localElb.js';
+export type { LocalElbConfig } from './mock/config.js';
+export type { LocalElbFaults, FaultRule } from './mock/faults.js';
+export type { LocalElbStatus } from './mock/status.js';

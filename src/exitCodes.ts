@@ -1,0 +1,16 @@
+import { constants as osConstants } from 'node:os';
+
+/** The process exit codes the library uses (README: Exit codes). */
+export const EXIT_CODES = {
+  /** Drained and closed cleanly. */
+  ok: 0,
+  /** The hard deadline (drainSeconds + grace) passed, or requests were cut at the end of the grace period. */
+  shutdownTimeout: 1,
+  /** Startup failed (health never passed, never in service) and `exitOnStartupFailure` is set; left cleanly. */
+  startupFailed: 3,
+} as const;
+
+/** A second signal: the shell convention 128 + signal number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[signal] ?? 0);
+}

@@ -1,0 +1,471 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { abortAfter } from './abortAfter.js';
+import type { Balancer } from './balancers/balancer.js';
+import { createClassicElb } from './balancers/classicElb.js';
+import { createElbClient } from './balancers/elbClient.js';
+import { waitInService } from './balancers/waitInService.js';
+import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
+import { ForcedBySignalError, GracefulElbError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
+import { EXIT_CODES, signalExitCode } from './exitCodes.js';
+import { probeHealth } from './healthProbe.js';
+import { resolveIdentity } from './identity.js';
+import { createIpcNotifier, type IpcNotifier, type Send } from './ipc.js';
+import { AWS_DEFAULT_IDLE_TIMEOUT_SECONDS, raiseKeepAlive } from './keepAlive.js';
+import type { LifecycleState } from './lifecycleMessage.js';
+import { resolveOptions, type ElbClient, type Env, type GracefulElbOptions, type ResolvedOptions } from './options.js';
+import { isAbortError } from './retry.js';
+import { prepareServerClose, type ServerCloser } from './serverClose.js';
+import { createStateMachine, type StateMachine } from './stateMachine.js';
+import { trackTraffic, type TrafficTracker } from './trafficTracker.js';
+import { waitListening } from './waitListening.js';
+
+/** What `ready` resolves with. */
+export interface ReadyInfo {
+  /** 'in-service': every balancer reports this instance InService. 'serving': no balancer (off EC2), health passed. */
+  readonly state: 'in-service' | 'serving';
+  readonly instanceId: string | undefined;
+  /** Labels of the balancers joined, e.g. `elb/web`. */
+  readonly balancers: readonly string[];
+  /** From gracefulElb() to ready. */
+  readonly durationMs: number;
+}
+
+/** What `shutdown()` resolves with (and the process exits with, when a signal started it). */
+export interface ShutdownSummary {
+  readonly reason: string;
+  /** Why the drain ended: 'drained' (traffic stopped) or 'deadline' (drainSeconds ran out). */
+  readonly drain: DrainReason | 'interrupted';
+  readonly exitCode: number;
+  /** Requests cut at the end of the grace period (their socket closed before the response finished). */
+  readonly cutRequests: number;
+  readonly durationMs: number;
+}
+
+export type GracefulElbEvents = {
+  state: [state: LifecycleState, previous: LifecycleState];
+  ready: [info: ReadyInfo];
+};
+
+/** The handle `gracefulElb()` returns. */
+export interface GracefulElb extends EventEmitter<GracefulElbEvents> {
+  /** Resolves when every balancer reports this instance in service; rejects with a coded error if it never will. */
+  readonly ready: Promise<ReadyInfo>;
+  readonly state: LifecycleState;
+  /** Leave, drain, close the server. Idempotent: a repeat call returns the same promise. Does not exit the process. */
+  shutdown(reason?: string): Promise<ShutdownSummary>;
+  /** Removes every listener, timer and server hook the library added. */
+  close(): void;
+}
+
+/** What the lifecycle touches outside the options; tests inject their own. */
+export interface LifecycleDeps {
+  readonly env: Env;
+  readonly process: {
+    on(signal: NodeJS.Signals, listener: () => void): unknown;
+    off(signal: NodeJS.Signals, listener: () => void): unknown;
+    readonly send?: Send | undefined;
+    readonly pid: number;
+  };
+  readonly createClient?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbClient;
+}
+
+// How often the drain re-decides from the traffic counters (cheap, local); the balancer is polled at pollIntervalMs.
+const DRAIN_TICK_MS = 100;
+// Before exiting, how long the last IPC messages may take to reach the supervisor.
+const IPC_FLUSH_MS = 1000;
+
+/**
+ * Puts `server` behind the lifecycle: joins the balancer when healthy, leaves and drains on SIGTERM.
+ * Options are checked here (throws InvalidOptionError); env overrides are read here, never at import.
+ */
+export function gracefulElb(options: GracefulElbOptions): GracefulElb {
+  return createGracefulElb(options, { env: process.env, process: { on: process.on.bind(process), off: process.off.bind(process), send: process.send?.bind(process) as Send | undefined, pid: process.pid } });
+}
+
+/** gracefulElb() with the outside world injected (tests). */
+export function createGracefulElb(options: GracefulElbOptions, deps: LifecycleDeps): GracefulElb {
+  return new Lifecycle(resolveOptions(options, deps.env), deps);
+}
+
+class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
+  readonly ready: Promise<ReadyInfo>;
+  readonly #config: ResolvedOptions;
+  readonly #deps: LifecycleDeps;
+  readonly #log: Logger;
+  readonly #ipc: IpcNotifier;
+  readonly #machine: StateMachine;
+  readonly #traffic: TrafficTracker;
+  readonly #closer: ServerCloser;
+  readonly #startedAt = Date.now();
+  /** Aborted when the shutdown starts (or close()): every startup wait ends at once. */
+  readonly #startup = new AbortController();
+  /** Aborted by close(): every shutdown wait ends at once. */
+  readonly #stopping = new AbortController();
+  readonly #signalHandlers = new Map<NodeJS.Signals, () => void>();
+  readonly #registered = new Set<Balancer>();
+  #balancers: Balancer[] = [];
+  #instanceId: string | undefined;
+  #settleReady: { resolve(info: ReadyInfo): void; reject(error: unknown): void } | undefined;
+  #startupTask: Promise<void>;
+  #shutdown: Promise<ShutdownSummary> | undefined;
+  #hardDeadline: NodeJS.Timeout | undefined;
+  #exiting = false;
+  #closed = false;
+  /** Carried by the next IPC state message ('failed' says why). */
+  #stateError: { code: string; message: string } | undefined;
+
+  constructor(config: ResolvedOptions, deps: LifecycleDeps) {
+    super();
+    this.#config = config;
+    this.#deps = deps;
+    this.#log = config.logger.child({ lib: 'graceful-elb' });
+    this.#ipc = createIpcNotifier(deps.process.send, deps.process.pid);
+    this.#machine = createStateMachine((next, previous) => {
+      this.#log.debug({ state: next, previous }, `state ${next}`);
+      this.#ipc.state(next, this.#stateError);
+      this.#stateError = undefined;
+      this.emit('state', next, previous);
+    });
+    this.ready = new Promise<ReadyInfo>((resolve, reject) => {
+      this.#settleReady = { resolve, reject };
+    });
+    // A caller who never awaits `ready` must not get an unhandled rejection (which kills the process on Node >= 15).
+    this.ready.catch(() => undefined);
+    // Both hook the server now: the tracker must see every request, the closer every connection.
+    this.#traffic = trackTraffic({ server: config.server, healthPath: config.healthPath });
+    this.#closer = prepareServerClose(config.server, config.graceMs);
+    for (const signal of config.signals) {
+      const handler = (): void => this.#onSignal(signal);
+      this.#signalHandlers.set(signal, handler);
+      deps.process.on(signal, handler);
+    }
+    this.#ipc.state('starting');
+    this.#startupTask = this.#start();
+  }
+
+  get state(): LifecycleState {
+    return this.#machine.state;
+  }
+
+  // ── Startup ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async #start(): Promise<void> {
+    const config = this.#config;
+    const signal = this.#startup.signal;
+    try {
+      // 1. Identity: instance id and region (overrides, else IMDSv2), or the decision to run without a balancer.
+      await waitListening(config.server, signal);
+      const identity = await this.#phase(
+        'identity',
+        () =>
+          resolveIdentity({
+            instanceId: config.instanceId,
+            region: config.region,
+            clientGiven: config.client !== undefined,
+            imdsTimeoutMs: config.imdsTimeoutMs,
+            env: this.#deps.env,
+            signal,
+          }),
+        (id) => (id.kind === 'aws' ? { instanceId: id.instanceId, region: id.region, source: id.source } : { mode: 'no-balancer' }),
+      );
+      if (identity.kind === 'none') {
+        this.#log.warn(
+          { phase: 'identity', reason: identity.reason },
+          'Not on EC2 and no balancer configured: running WITHOUT a load balancer (nothing is registered). ' +
+            'A signal still drains and exits gracefully. Set GRACEFUL_ELB_INSTANCE_ID and AWS_REGION to use one.',
+        );
+      } else {
+        this.#instanceId = identity.instanceId;
+        const client = config.client ?? (this.#deps.createClient ?? createElbClient)({ region: identity.region, apiTimeoutMs: config.apiTimeoutMs });
+        this.#balancers = config.elbNames.map((name) =>
+          createClassicElb({
+            client,
+            name,
+            instanceId: identity.instanceId,
+            retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+            onRetry: ({ attempt, delayMs, error }) =>
+              this.#log.warn({ balancer: `elb/${name}`, attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
+          }),
+        );
+        await this.#readBalancerSettings(signal);
+      }
+
+      // 2. The app proves it is healthy on the loopback before any balancer sends it traffic.
+      this.#enter('probing');
+      await this.#phase(
+        'probe',
+        () =>
+          probeHealth({
+            server: config.server,
+            path: config.healthPath,
+            intervalMs: config.probeIntervalMs,
+            timeoutMs: config.probeTimeoutMs,
+            requestTimeoutMs: config.probeRequestTimeoutMs,
+            signal,
+          }),
+        (r) => ({ url: r.url, attempts: r.attempts, status: r.status }),
+      );
+      if (this.#balancers.length === 0) {
+        this.#enter('serving');
+        this.#resolveReady('serving');
+        return;
+      }
+
+      // Register with every balancer, then wait until every one reports InService.
+      this.#enter('registering');
+      await this.#phase('register', () =>
+        this.#eachBalancer(this.#balancers, (b) => {
+          // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
+          this.#registered.add(b);
+          return b.register(signal);
+        }),
+      );
+      this.#enter('joining');
+      await this.#phase('in-service', () =>
+        this.#eachBalancer(this.#balancers, (b) =>
+          waitInService(b, {
+            intervalMs: config.pollIntervalMs,
+            timeoutMs: config.inServiceTimeoutMs,
+            signal,
+            onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+          }),
+        ),
+      );
+      this.#enter('in-service');
+      this.#resolveReady('in-service');
+    } catch (error) {
+      // A shutdown (or close()) took over: it settles `ready` itself.
+      if (signal.aborted) return;
+      this.#failStartup(error);
+    }
+  }
+
+  /** Moves the startup on, unless a shutdown has taken over meanwhile (then the startup just ends). */
+  #enter(state: LifecycleState): void {
+    this.#startup.signal.throwIfAborted();
+    this.#machine.to(state);
+  }
+
+  #resolveReady(state: ReadyInfo['state']): void {
+    const info: ReadyInfo = {
+      state,
+      instanceId: this.#instanceId,
+      balancers: this.#balancers.map((b) => b.label),
+      durationMs: Date.now() - this.#startedAt,
+    };
+    this.#settleReady?.resolve(info);
+    this.#settleReady = undefined;
+    this.#log.info({ phase: 'ready', ...info }, state === 'in-service' ? 'in service: every balancer routes here' : 'serving without a balancer');
+    this.#ipc.ready();
+    this.emit('ready', info);
+  }
+
+  #rejectReady(error: unknown): void {
+    this.#settleReady?.reject(error);
+    this.#settleReady = undefined;
+  }
+
+  #failStartup(error: unknown): void {
+    const coded = error instanceof GracefulElbError ? error : undefined;
+    this.#stateError = { code: coded?.code ?? 'ERR_GRACEFUL_ELB_UNEXPECTED', message: error instanceof Error ? error.message : String(error) };
+    this.#machine.to('failed');
+    this.#rejectReady(error);
+    const next = this.#config.exitOnStartupFailure ? 'leaving and exiting (exitOnStartupFailure)' : 'still serving, not in service';
+    this.#log.error({ phase: 'startup', err: error }, `startup failed: ${next}`);
+    if (this.#config.exitOnStartupFailure) {
+      void this.#shutdownOnce('startup failed', EXIT_CODES.startupFailed).then((summary) => this.#exit(summary.exitCode));
+    }
+  }
+
+  /** Keep-alive above the balancer's idle timeout; a warning when the balancer cuts in-flight requests before drainSeconds. */
+  async #readBalancerSettings(signal: AbortSignal): Promise<void> {
+    const idle = await Promise.all(this.#balancers.map((b) => b.idleTimeoutSeconds(signal)));
+    const longestIdle = Math.max(...idle.map((s) => s ?? AWS_DEFAULT_IDLE_TIMEOUT_SECONDS));
+    if (this.#config.adjustKeepAlive) {
+      const change = raiseKeepAlive(this.#config.server, longestIdle);
+      this.#log.info({ phase: 'keep-alive', idleTimeoutSeconds: longestIdle, ...change }, 'keep-alive checked against the balancer idle timeout');
+    }
+    const limits = await Promise.all(this.#balancers.map(async (b) => ({ label: b.label, seconds: await b.drainLimitSeconds(signal) })));
+    for (const { label, seconds } of limits) {
+      if (seconds !== undefined && seconds < this.#config.drainSeconds) {
+        this.#log.warn({ balancer: label, connectionDrainingSeconds: seconds, drainSeconds: this.#config.drainSeconds }, 'the balancer cuts in-flight requests before drainSeconds ends (connection draining shorter or off)');
+      }
+    }
+  }
+
+  // ── Shutdown ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  shutdown(reason = 'shutdown'): Promise<ShutdownSummary> {
+    return this.#shutdownOnce(reason, EXIT_CODES.ok);
+  }
+
+  #shutdownOnce(reason: string, exitCode: number): Promise<ShutdownSummary> {
+    this.#shutdown ??= this.#runShutdown(reason, exitCode);
+    return this.#shutdown;
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    if (this.#shutdown === undefined) {
+      void this.#shutdownOnce(signal, EXIT_CODES.ok).then((summary) => this.#exit(summary.exitCode));
+    } else {
+      void this.#forceExit(new ForcedBySignalError(signal), signalExitCode(signal));
+    }
+  }
+
+  async #runShutdown(reason: string, exitCodeIfClean: number): Promise<ShutdownSummary> {
+    const { drainSeconds, graceMs } = this.#config;
+    const signalAt = Date.now();
+    const deadlineMs = drainSeconds * 1000 + graceMs;
+    // e. The one hard deadline over the whole shutdown, armed before anything else can block or throw.
+    this.#hardDeadline = setTimeout(() => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), EXIT_CODES.shutdownTimeout), deadlineMs);
+    this.#hardDeadline.unref();
+
+    // a. From now on the health route answers 503 and every response closes its connection.
+    this.#traffic.startDraining();
+    this.#log.info({ phase: 'signal', reason, state: this.state, inFlight: this.#traffic.inFlight, drainSeconds }, `shutdown: ${reason}`);
+    this.#startup.abort();
+    this.#rejectReady(new ShutdownBeforeReadyError(reason));
+    this.#machine.to('leaving');
+    await this.#startupTask; // every startup wait is abortable: this settles at once
+
+    const drainWindow = abortAfter(this.#stopping.signal, drainSeconds * 1000 - (Date.now() - signalAt));
+    try {
+      // b. Leave every balancer joined (or maybe joined), in parallel; one failing does not stop the others.
+      //    A signal before registration has nothing to leave.
+      const left = await this.#phase('deregister', () => this.#leave(drainWindow.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
+
+      // c. Drain: until nobody routes here, nothing is in flight and the quiet window passed; never past drainSeconds.
+      this.#machine.to('draining');
+      const decision = await this.#phase('drained', () => this.#drain(signalAt, left), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight }));
+
+      // d. Stop accepting, close idle keep-alive sockets, give stragglers the grace, destroy what is left.
+      this.#machine.to('closing');
+      await this.#phase('closed', () => this.#closer.close());
+      clearTimeout(this.#hardDeadline);
+
+      const cutRequests = this.#traffic.cutAfterSignal;
+      if (cutRequests > 0) this.#log.error({ phase: 'closed', cutRequests }, 'requests were still running at the end of the grace period and were cut');
+      const exitCode = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      this.#machine.to('closed');
+      return { reason, drain: decision.reason, exitCode, cutRequests, durationMs: Date.now() - signalAt };
+    } catch (error) {
+      // Only close() (aborting every wait) or a bug gets here; the hard deadline still stands until close().
+      this.#log.error({ phase: 'shutdown', err: error }, 'shutdown interrupted');
+      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, durationMs: Date.now() - signalAt };
+    } finally {
+      drainWindow.dispose();
+    }
+  }
+
+  /** Deregisters from every registered balancer; each result says whether the balancer may still route (null = unknown). */
+  async #leave(signal: AbortSignal): Promise<Array<{ balancer: Balancer; routing: boolean | null }>> {
+    const toLeave = [...this.#registered];
+    const results = await Promise.allSettled(toLeave.map((b) => b.deregister(signal)));
+    return toLeave.map((balancer, i) => {
+      const result = results[i];
+      if (result?.status === 'fulfilled') return { balancer, routing: true };
+      // Keep serving: the balancer may still route here, so the drain waits out drainSeconds.
+      this.#log.error({ phase: 'deregister', balancer: balancer.label, err: result?.reason }, `could not leave ${balancer.label}; serving on until drainSeconds`);
+      return { balancer, routing: null };
+    });
+  }
+
+  async #drain(signalAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>): Promise<DrainDecision> {
+    const config = this.#config;
+    // Only balancers that accepted the deregistration are asked; one that refused stays "unknown" to the end.
+    const watched = left.filter((l) => l.routing !== null);
+    let lastPollAt = Number.NEGATIVE_INFINITY;
+    let polling = false;
+    let lastReason: DrainReason | undefined;
+    for (;;) {
+      const now = Date.now();
+      const pending = watched.filter((l) => l.routing !== false);
+      if (!polling && pending.length > 0 && now - lastPollAt >= config.pollIntervalMs) {
+        polling = true;
+        lastPollAt = now;
+        void Promise.allSettled(
+          pending.map(async (l) => {
+            try {
+              // Sticky once false: a deregistered instance does not start receiving traffic again.
+              l.routing = (await l.balancer.view(this.#stopping.signal)).routing;
+            } catch (error) {
+              l.routing = null;
+              this.#log.warn({ balancer: l.balancer.label, err: error }, 'cannot read the balancer while draining');
+            }
+          }),
+        ).finally(() => {
+          polling = false;
+        });
+      }
+      const decision = decideDrain({
+        now,
+        signalAt,
+        drainSeconds: config.drainSeconds,
+        quietMs: config.quietMs,
+        inFlight: this.#traffic.inFlight,
+        lastRequestAt: this.#traffic.lastRequestAt,
+        balancers: left.map((l) => ({ label: l.balancer.label, routing: l.routing })),
+      });
+      if (decision.done) return decision;
+      if (decision.reason !== lastReason) this.#log.debug({ phase: 'draining', wait: decision.reason, balancers: decision.balancers }, 'draining');
+      lastReason = decision.reason;
+      await delay(DRAIN_TICK_MS, undefined, { signal: this.#stopping.signal, ref: false });
+    }
+  }
+
+  /** The hard deadline or a second signal: say what is still open, end it, exit now. */
+  async #forceExit(error: GracefulElbError, exitCode: number): Promise<void> {
+    if (this.#exiting) return;
+    this.#log.error({ phase: 'exit', err: error, exitCode, openRequests: this.#traffic.openRequests() }, error.message);
+    this.#ipc.state('closed', { code: error.code, message: error.message });
+    this.#config.server.closeAllConnections();
+    await this.#exit(exitCode);
+  }
+
+  async #exit(exitCode: number): Promise<void> {
+    if (this.#exiting) return;
+    this.#exiting = true;
+    this.#log.info({ phase: 'exit', exitCode, uptimeMs: Date.now() - this.#startedAt }, `exit ${exitCode}`);
+    await this.#ipc.flush(IPC_FLUSH_MS);
+    this.close();
+    this.#config.exit(exitCode);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const [signal, handler] of this.#signalHandlers) this.#deps.process.off(signal, handler);
+    this.#signalHandlers.clear();
+    clearTimeout(this.#hardDeadline);
+    this.#startup.abort();
+    this.#stopping.abort();
+    this.#rejectReady(new ShutdownBeforeReadyError('close()'));
+    this.#traffic.close();
+    this.#closer.dispose();
+  }
+
+  // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs one phase and logs one line for it with its duration (and, on failure, the error). */
+  async #phase<T>(phase: string, run: () => Promise<T>, describe?: (result: T) => object): Promise<T> {
+    const started = Date.now();
+    try {
+      const result = await run();
+      this.#log.info({ phase, durationMs: Date.now() - started, ...describe?.(result) }, phase);
+      return result;
+    } catch (error) {
+      if (!isAbortError(error)) this.#log.error({ phase, durationMs: Date.now() - started, err: error }, `${phase} failed`);
+      throw error;
+    }
+  }
+
+  /** Runs `action` on every balancer in parallel; each failure is logged with its label; the first one is thrown. */
+  async #eachBalancer(balancers: readonly Balancer[], action: (b: Balancer) => Promise<unknown>): Promise<void> {
+    const results = await Promise.allSettled(balancers.map(action));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ label: balancers[i]?.label, error: r.reason as unknown }] : []));
+    if (balancers.length > 1) for (const f of failures) this.#log.error({ balancer: f.label, err: f.error }, `${f.label} failed`);
+    if (failures[0] !== undefined) throw failures[0].error;
+  }
+}

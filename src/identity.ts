@@ -1,0 +1,90 @@
+import { MetadataService } from '@aws-sdk/ec2-metadata-service';
+import { IdentityError } from './errors.js';
+import type { Env } from './options.js';
+
+/** Who this process is on AWS, or the decision to run without a balancer. */
+export type Identity =
+  | { readonly kind: 'aws'; readonly instanceId: string; readonly region: string | undefined; readonly source: 'override' | 'imds' }
+  | { readonly kind: 'none'; readonly reason: string };
+
+export interface IdentityInput {
+  /** Option/env override: skips IMDS for the instance id. */
+  readonly instanceId: string | undefined;
+  /** Option override; else AWS_REGION; else IMDS. */
+  readonly region: string | undefined;
+  /** The caller passed its own ELB client: a balancer is meant to be used, whatever IMDS says. */
+  readonly clientGiven: boolean;
+  readonly imdsTimeoutMs: number;
+  readonly env: Env;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Resolves the instance id and region: overrides first, then IMDSv2. Off EC2 with no hint that a balancer is
+ * meant to be used (no instance id, no region, no ELB or IMDS endpoint, no client), it chooses the "no balancer"
+ * mode instead of failing, so the same app runs on a laptop. With such a hint, a failing IMDS is an error.
+ * Bounded: each IMDS request times out after `imdsTimeoutMs`, and a failed instance-id read skips the region read.
+ */
+export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
+  const { env } = input;
+  let region = input.region ?? nonEmpty(env.AWS_REGION);
+  if (input.instanceId !== undefined) {
+    region ??= await readImds(input, 'meta-data/placement/region').catch(() => undefined);
+    return { kind: 'aws', instanceId: input.instanceId, region, source: 'override' };
+  }
+
+  let instanceId: string;
+  try {
+    instanceId = await readImds(input, 'meta-data/instance-id');
+  } catch (error) {
+    const hints = [
+      input.clientGiven && 'client option',
+      region !== undefined && 'region',
+      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
+    ].filter((hint): hint is string => typeof hint === 'string');
+    if (hints.length === 0) {
+      return { kind: 'none', reason: 'instance metadata (IMDS) unreachable and no instance id, region, endpoint or client configured' };
+    }
+    throw new IdentityError(
+      `Cannot read the instance id from IMDS (${hints.join(', ')} configured, so a balancer is expected); set GRACEFUL_ELB_INSTANCE_ID or the instanceId option`,
+      { cause: error },
+    );
+  }
+  region ??= await readImds(input, 'meta-data/placement/region').catch(() => undefined);
+  return { kind: 'aws', instanceId, region, source: 'imds' };
+}
+
+async function readImds(input: IdentityInput, path: string): Promise<string> {
+  const { env, signal } = input;
+  signal?.throwIfAborted();
+  if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') throw new IdentityError('IMDS is disabled (AWS_EC2_METADATA_DISABLED=true)');
+  const endpoint = nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT);
+  const service = new MetadataService({
+    ...(endpoint !== undefined && { endpoint }),
+    httpOptions: { timeout: input.imdsTimeoutMs },
+    // The client retries 3 times with 1.2^n s pauses by default: off EC2 that alone is seconds of waiting.
+    retries: 0,
+  });
+  // The client joins the endpoint's path and ours verbatim: with the default endpoint (path "/") a leading slash
+  // would produce "GET //latest/...", which real IMDS and mocks need not accept.
+  const base = endpoint === undefined ? '/' : new URL(endpoint).pathname;
+  const fullPath = `${base.endsWith('/') ? '' : '/'}latest/${path}`;
+  // The metadata client takes no AbortSignal; its own timeout bounds the request, the race only frees the caller.
+  const request = service.request(fullPath, {});
+  const value = signal === undefined ? await request : await abortable(request, signal);
+  const text = value.trim();
+  if (text === '') throw new IdentityError(`IMDS answered an empty ${path}`);
+  return text;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

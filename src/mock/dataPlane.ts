@@ -1,0 +1,239 @@
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { Logger } from 'pino';
+import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import type { ListenerRoute } from './store.js';
+
+export interface ServedListener {
+  id: string;
+  balancer: string;
+  type: 'classic' | 'application' | 'network';
+  /** The port the balancer declares (config or API). */
+  declaredPort: number;
+  /** The port actually listened on (differs in 'ephemeral' mode or after a bind failure). */
+  port: number;
+  url: string;
+  requests: number;
+  noTarget503: number;
+  badGateway502: number;
+  timeout504: number;
+}
+
+interface Served {
+  info: ServedListener;
+  route: ListenerRoute;
+  server: Server;
+  sockets: Set<Socket>;
+}
+
+/** Hop-by-hop: a balancer manages its client and backend connections separately and forwards neither. */
+const kClientConnection = Symbol('clientConnection');
+type ProxiedRequest = IncomingMessage & { [kClientConnection]?: string };
+
+/**
+ * The data plane: one HTTP server per listener, forwarding each request round-robin to a member in service,
+ * over pooled keep-alive connections per instance address (as a balancer pools backend connections).
+ * No member in service → 503; a backend that refuses or resets → 502 (never retried, like a real balancer);
+ * no answer within the idle timeout → 504. Counts requests routed and in flight per member.
+ */
+export class DataPlane {
+  private readonly served = new Map<string, Served>();
+  private readonly agents = new Map<string, Agent>();
+  private readonly proxy: ProxyServer;
+  private readonly logger: Logger;
+  private readonly host: string;
+  private readonly ephemeral: boolean;
+  private pending: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: { host: string; listenerPorts: 'config' | 'ephemeral'; logger: Logger }) {
+    this.host = options.host;
+    this.ephemeral = options.listenerPorts === 'ephemeral';
+    this.logger = options.logger;
+    this.proxy = createProxyServer({ xfwd: true });
+    // Errors are answered in the per-request callback; this only keeps a stray emit from becoming fatal.
+    this.proxy.on('error', () => undefined);
+    this.proxy.on('proxyRes', (proxyRes, req) => {
+      const clientConnection = (req as ProxiedRequest)[kClientConnection];
+      delete proxyRes.headers['keep-alive'];
+      if (clientConnection === undefined) delete proxyRes.headers.connection;
+      else proxyRes.headers.connection = clientConnection;
+    });
+  }
+
+  /** Starts servers for new listeners, stops those gone, refreshes the rest; resolves when all are bound. */
+  sync(routes: ListenerRoute[]): Promise<void> {
+    this.pending = this.pending.then(() => this.apply(routes));
+    return this.pending;
+  }
+
+  /** Resolves once every requested listener change has been applied. */
+  settled(): Promise<void> {
+    return this.pending;
+  }
+
+  listeners(): ServedListener[] {
+    return [...this.served.values()].map((s) => ({ ...s.info }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pending;
+    await Promise.all([...this.served.values()].map((s) => this.stop(s)));
+    this.served.clear();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private async apply(routes: ListenerRoute[]): Promise<void> {
+    if (this.closed) return;
+    const wanted = new Map(routes.map((r) => [r.id, r]));
+    for (const [id, served] of this.served) {
+      if (!wanted.has(id)) {
+        this.served.delete(id);
+        await this.stop(served);
+        this.logger.info({ balancer: served.info.balancer, port: served.info.port }, 'listener stopped');
+      }
+    }
+    for (const route of routes) {
+      const existing = this.served.get(route.id);
+      if (existing) {
+        existing.route = route;
+        continue;
+      }
+      const served = await this.start(route);
+      if (served) this.served.set(route.id, served);
+    }
+  }
+
+  private async start(route: ListenerRoute): Promise<Served | undefined> {
+    const info: ServedListener = {
+      id: route.id,
+      balancer: route.balancer,
+      type: route.type,
+      declaredPort: route.port,
+      port: 0,
+      url: '',
+      requests: 0,
+      noTarget503: 0,
+      badGateway502: 0,
+      timeout504: 0,
+    };
+    const sockets = new Set<Socket>();
+    const served: Served = { info, route, server: undefined as unknown as Server, sockets };
+    const server = createServer((req, res) => this.forward(served, req, res));
+    served.server = server;
+    const idleMs = route.idleTimeoutSeconds() * 1000;
+    // A balancer keeps client connections open for its idle timeout (Node's default would close them after 5 s).
+    server.keepAliveTimeout = idleMs;
+    server.headersTimeout = idleMs + 1000;
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    const port = this.ephemeral ? 0 : route.port;
+    try {
+      await listen(server, port, this.host);
+    } catch (cause) {
+      // A taken or privileged port must not take the whole local ELB down: serve on a free port and say so.
+      this.logger.warn({ balancer: route.balancer, port, err: (cause as Error).message }, 'listener port unavailable: using a free port instead');
+      try {
+        await listen(server, 0, this.host);
+      } catch (again) {
+        this.logger.error({ balancer: route.balancer, err: (again as Error).message }, 'listener could not start');
+        return undefined;
+      }
+    }
+    info.port = (server.address() as AddressInfo).port;
+    info.url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${info.port}`;
+    this.logger.info({ balancer: route.balancer, type: route.type, port: info.port, url: info.url }, 'listener started');
+    return served;
+  }
+
+  private forward(served: Served, req: IncomingMessage, res: ServerResponse): void {
+    const info = served.info;
+    info.requests += 1;
+    const picked = served.route.pick(Date.now());
+    if (!picked) {
+      info.noTarget503 += 1;
+      const body =
+        info.type === 'classic'
+          ? '<html><body><b>503 Service Unavailable: Back-end server is at capacity</b></body></html>'
+          : '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>';
+      return this.answer(res, 503, body);
+    }
+    const { member, address } = picked;
+    const proxied = req as ProxiedRequest;
+    const clientConnection = req.headers.connection;
+    if (typeof clientConnection === 'string' && clientConnection.toLowerCase() === 'close') proxied[kClientConnection] = 'close';
+    delete req.headers.connection;
+    delete req.headers['keep-alive'];
+
+    const started = performance.now();
+    let cut = false;
+    const abort = (): void => {
+      cut = true;
+      res.destroy();
+    };
+    member.requestStarted(abort);
+    res.once('close', () => member.requestEnded(abort));
+
+    const timeoutMs = Math.min(served.route.idleTimeoutSeconds() * 1000, LOCAL_ELB_DEFAULTS.upstreamTimeoutMs);
+    this.proxy.web(req, res, { target: `http://${address}`, agent: this.agentFor(address), proxyTimeout: timeoutMs }, (err) => {
+      if (cut) return;
+      const code = (err as NodeJS.ErrnoException).code;
+      // http-proxy reports its own upstream timeout as a reset: tell the two apart by how long the request ran.
+      const timedOut = code === 'ECONNRESET' && performance.now() - started >= timeoutMs - 5;
+      if (res.headersSent) {
+        // The backend failed mid-response: all a balancer can do is cut the client connection too.
+        res.destroy();
+        return;
+      }
+      if (timedOut) {
+        info.timeout504 += 1;
+        return this.answer(res, 504, '<html><body><h1>504 Gateway Time-out</h1></body></html>');
+      }
+      info.badGateway502 += 1;
+      if (this.logger.isLevelEnabled('debug')) this.logger.debug({ balancer: info.balancer, instanceId: member.instanceId, address, code }, 'backend failed: 502');
+      this.answer(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
+    });
+  }
+
+  private agentFor(address: string): Agent {
+    let agent = this.agents.get(address);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
+      this.agents.set(address, agent);
+    }
+    return agent;
+  }
+
+  private answer(res: ServerResponse, status: number, body: string): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private async stop(served: Served): Promise<void> {
+    await new Promise<void>((resolve) => {
+      served.server.close(() => resolve());
+      for (const socket of served.sockets) socket.destroy();
+    });
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

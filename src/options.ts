@@ -1,0 +1,325 @@
+import { Server as HttpServer } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
+import { constants as osConstants } from 'node:os';
+import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { pino, type Logger } from 'pino';
+import { InvalidOptionError } from './errors.js';
+
+/** Anything with the AWS SDK client's `send` (the SDK client itself, or a wrapper around it). */
+export type ElbClient = Pick<ElasticLoadBalancingClient, 'send'>;
+
+/** The environment the options read their overrides from (process.env unless a test injects one). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Options of `gracefulElb()`. Every value is checked when `gracefulElb()` is called; a bad one throws an
+ * `InvalidOptionError` naming the option (or the env var it came from) and the value.
+ * The env overrides win over the option: they are for ops, who change a deployment without changing code.
+ */
+export interface GracefulElbOptions {
+  /** The app's node:http or node:https server (Express/Koa: what `app.listen()` returns; Fastify: `app.server`). */
+  readonly server: HttpServer | HttpsServer;
+  /**
+   * Classic ELB name(s) this instance belongs to. Required (target groups arrive with a later option).
+   * Env: `GRACEFUL_ELB_NAME` (comma-separated for several).
+   */
+  readonly elbName?: string | readonly string[];
+  /**
+   * Upper bound of the drain after the signal, in seconds (Classic ELB's connection-draining range, 0..3600).
+   * The drain usually ends much sooner: as soon as the balancer stopped routing here and traffic is quiet.
+   * Env: `GRACEFUL_ELB_DRAIN_SECONDS`.
+   * @default 30
+   */
+  readonly drainSeconds?: number;
+  /**
+   * The app's health route: probed on the loopback before registering, and answered 503 by the library after
+   * the signal (the app's handler is not called then). Env: `GRACEFUL_ELB_HEALTH_PATH`.
+   * @default '/ping'
+   */
+  readonly healthPath?: string;
+  /** This instance's id; skips IMDS. Env: `GRACEFUL_ELB_INSTANCE_ID`. @default read from IMDSv2 */
+  readonly instanceId?: string;
+  /** AWS region; skips IMDS for the region. @default `AWS_REGION`, else IMDSv2 placement/region */
+  readonly region?: string;
+  /**
+   * The drain ends only after no request arrived for this long (also covers balancer nodes that route for a
+   * moment after deregistration). Must fit inside `drainSeconds`; the default is clamped to it.
+   * @default 1000
+   */
+  readonly quietMs?: number;
+  /**
+   * After the drain: time given to requests still running before their sockets are destroyed. The hard
+   * deadline of the whole shutdown is `drainSeconds * 1000 + graceMs` after the signal.
+   * @default 5000
+   */
+  readonly graceMs?: number;
+  /** Signals that start the shutdown; a second one forces exit at once. `[]` installs no handler. @default ['SIGTERM', 'SIGINT'] */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Interval between health probes on the loopback. @default 250 */
+  readonly probeIntervalMs?: number;
+  /** Give up on the health route after this long: `ready` rejects, the instance is never registered. @default 60000 */
+  readonly probeTimeoutMs?: number;
+  /** Timeout of one health probe request. @default 1000 */
+  readonly probeRequestTimeoutMs?: number;
+  /**
+   * Give up waiting for InService after this long (`ready` rejects). AWS's default health check (30 s interval,
+   * healthy threshold 10) alone needs 5 minutes, hence 10.
+   * @default 600000
+   */
+  readonly inServiceTimeoutMs?: number;
+  /** Interval between DescribeInstanceHealth calls while joining and draining. @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** Timeout of one IMDS request (the SDK's metadata client has none by default and can hang off EC2). @default 1000 */
+  readonly imdsTimeoutMs?: number;
+  /** Connection and request timeout of one load balancer API call. @default 5000 */
+  readonly apiTimeoutMs?: number;
+  /** Attempts per Register/Deregister call on Throttling, 5xx and network errors (full-jitter backoff). @default 6 */
+  readonly retryMaxAttempts?: number;
+  /** Base of the exponential backoff. @default 200 */
+  readonly retryBaseMs?: number;
+  /** Cap of one backoff delay. @default 5000 */
+  readonly retryMaxDelayMs?: number;
+  /** Raise `keepAliveTimeout`/`headersTimeout` above the balancer's idle timeout unless the app set them. @default true */
+  readonly adjustKeepAlive?: boolean;
+  /** On a startup failure (health never passed, never InService), leave and exit non-zero instead of serving on. @default false */
+  readonly exitOnStartupFailure?: boolean;
+  /** Any pino logger, or `false` for silence. @default pino({ name: 'graceful-elb' }) on stdout */
+  readonly logger?: Logger | false;
+  /** Your own ELB client (anything with the SDK's `send`). @default a client from the SDK's standard chain */
+  readonly client?: ElbClient;
+  /** Called to end the process (tests inject their own). @default process.exit */
+  readonly exit?: (code: number) => void;
+}
+
+/** Every default, written once. README's Options table and the tests read these. */
+export const DEFAULTS = {
+  drainSeconds: 30,
+  healthPath: '/ping',
+  quietMs: 1000,
+  graceMs: 5000,
+  signals: ['SIGTERM', 'SIGINT'] as readonly NodeJS.Signals[],
+  probeIntervalMs: 250,
+  probeTimeoutMs: 60_000,
+  probeRequestTimeoutMs: 1000,
+  inServiceTimeoutMs: 600_000,
+  pollIntervalMs: 1000,
+  imdsTimeoutMs: 1000,
+  apiTimeoutMs: 5000,
+  retryMaxAttempts: 6,
+  retryBaseMs: 200,
+  retryMaxDelayMs: 5000,
+  adjustKeepAlive: true,
+  exitOnStartupFailure: false,
+} as const;
+
+/** The env vars ops may set to override an option. */
+export const ENV_OVERRIDES = {
+  elbName: 'GRACEFUL_ELB_NAME',
+  drainSeconds: 'GRACEFUL_ELB_DRAIN_SECONDS',
+  healthPath: 'GRACEFUL_ELB_HEALTH_PATH',
+  instanceId: 'GRACEFUL_ELB_INSTANCE_ID',
+} as const;
+
+/** What the lifecycle runs on: every option present, checked, in its final unit. */
+export interface ResolvedOptions {
+  readonly server: HttpServer | HttpsServer;
+  readonly elbNames: readonly string[];
+  readonly drainSeconds: number;
+  readonly healthPath: string;
+  readonly instanceId: string | undefined;
+  readonly region: string | undefined;
+  readonly quietMs: number;
+  readonly graceMs: number;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly probeRequestTimeoutMs: number;
+  readonly inServiceTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly imdsTimeoutMs: number;
+  readonly apiTimeoutMs: number;
+  readonly retryMaxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly adjustKeepAlive: boolean;
+  readonly exitOnStartupFailure: boolean;
+  readonly logger: Logger;
+  readonly client: ElbClient | undefined;
+  readonly exit: (code: number) => void;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'server',
+  'elbName',
+  'instanceId',
+  'region',
+  'logger',
+  'client',
+  'exit',
+  ...Object.keys(DEFAULTS),
+]);
+
+// Classic ELB names: 1-32 alphanumerics or hyphens, not starting or ending with a hyphen (AWS CreateLoadBalancer).
+const ELB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
+// SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
+const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
+
+/**
+ * Checks every option, applies the env overrides and the defaults, and returns the resolved config.
+ * Never mutates `input`. Throws `InvalidOptionError` on the first bad value.
+ */
+export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) throw new InvalidOptionError('options', input, 'an object');
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(key, (input as unknown as Record<string, unknown>)[key], 'a known option (typo?)');
+  }
+
+  const server: unknown = input.server;
+  if (!(server instanceof HttpServer) && !(server instanceof HttpsServer)) {
+    throw new InvalidOptionError('server', server, 'a node:http or node:https Server');
+  }
+
+  const elbNames = resolveElbNames(input.elbName, env);
+
+  const drainSeconds = fromEnvNumber(env, ENV_OVERRIDES.drainSeconds) ?? input.drainSeconds ?? DEFAULTS.drainSeconds;
+  const drainOption = env[ENV_OVERRIDES.drainSeconds] !== undefined ? ENV_OVERRIDES.drainSeconds : 'drainSeconds';
+  if (typeof drainSeconds !== 'number' || !Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 3600) {
+    throw new InvalidOptionError(drainOption, drainSeconds, 'a number of seconds from 0 to 3600');
+  }
+
+  const healthFromEnv = env[ENV_OVERRIDES.healthPath];
+  const healthPath = healthFromEnv ?? input.healthPath ?? DEFAULTS.healthPath;
+  if (typeof healthPath !== 'string' || !healthPath.startsWith('/') || /\s/.test(healthPath)) {
+    throw new InvalidOptionError(healthFromEnv !== undefined ? ENV_OVERRIDES.healthPath : 'healthPath', healthPath, 'a path starting with `/`');
+  }
+
+  const idFromEnv = env[ENV_OVERRIDES.instanceId];
+  const instanceId = idFromEnv ?? input.instanceId;
+  if (instanceId !== undefined && (typeof instanceId !== 'string' || !/^\S+$/.test(instanceId))) {
+    throw new InvalidOptionError(idFromEnv !== undefined ? ENV_OVERRIDES.instanceId : 'instanceId', instanceId, 'an instance id such as "i-0123456789abcdef0"');
+  }
+
+  const region = input.region;
+  if (region !== undefined && (typeof region !== 'string' || !/^[a-z0-9-]+$/.test(region))) {
+    throw new InvalidOptionError('region', region, 'an AWS region such as "us-east-1"');
+  }
+
+  const ms = (name: keyof typeof DEFAULTS & `${string}Ms`, { positive = false } = {}): number => {
+    const value = input[name] ?? DEFAULTS[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+      throw new InvalidOptionError(name, value, positive ? 'a positive finite number of milliseconds' : 'a non-negative finite number of milliseconds');
+    }
+    return value;
+  };
+  const graceMs = ms('graceMs');
+  const probeIntervalMs = ms('probeIntervalMs', { positive: true });
+  const probeTimeoutMs = ms('probeTimeoutMs');
+  const probeRequestTimeoutMs = ms('probeRequestTimeoutMs', { positive: true });
+  const inServiceTimeoutMs = ms('inServiceTimeoutMs');
+  const pollIntervalMs = ms('pollIntervalMs', { positive: true });
+  const imdsTimeoutMs = ms('imdsTimeoutMs', { positive: true });
+  const apiTimeoutMs = ms('apiTimeoutMs', { positive: true });
+  const retryBaseMs = ms('retryBaseMs');
+  const retryMaxDelayMs = ms('retryMaxDelayMs');
+
+  // The quiet window is part of the drain, so it must fit inside it. A caller's own value that does not fit is
+  // a mistake worth reporting; the default is simply shortened (drainSeconds: 0 means "do not wait at all").
+  const drainMs = drainSeconds * 1000;
+  let quietMs: number;
+  if (input.quietMs === undefined) {
+    quietMs = Math.min(DEFAULTS.quietMs, drainMs);
+  } else {
+    quietMs = ms('quietMs');
+    if (quietMs > drainMs) throw new InvalidOptionError('quietMs', quietMs, `at most drainSeconds × 1000 (${drainMs})`);
+  }
+  if (probeIntervalMs > probeTimeoutMs && probeTimeoutMs > 0) {
+    throw new InvalidOptionError('probeIntervalMs', probeIntervalMs, `at most probeTimeoutMs (${probeTimeoutMs})`);
+  }
+
+  const retryMaxAttempts = input.retryMaxAttempts ?? DEFAULTS.retryMaxAttempts;
+  if (!Number.isInteger(retryMaxAttempts) || retryMaxAttempts < 1 || retryMaxAttempts > 100) {
+    throw new InvalidOptionError('retryMaxAttempts', retryMaxAttempts, 'an integer from 1 to 100');
+  }
+
+  const signals = input.signals ?? DEFAULTS.signals;
+  if (!Array.isArray(signals)) throw new InvalidOptionError('signals', signals, 'an array of signal names');
+  for (const signal of signals) {
+    if (typeof signal !== 'string' || !(signal in osConstants.signals) || UNCATCHABLE.has(signal)) {
+      throw new InvalidOptionError('signals', signal, 'a catchable signal name such as "SIGTERM"');
+    }
+  }
+
+  const flag = (name: 'adjustKeepAlive' | 'exitOnStartupFailure'): boolean => {
+    const value = input[name] ?? DEFAULTS[name];
+    if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'a boolean');
+    return value;
+  };
+
+  // Synchronous stdout: a shutdown logs a handful of lines and then exits; async buffering lost or reordered the last ones.
+  const logger = input.logger ?? pino({ name: 'graceful-elb' }, pino.destination({ dest: 1, sync: true }));
+  if (logger === false) {
+    // Fall through to the silent logger below.
+  } else if (typeof logger !== 'object' || logger === null || typeof logger.child !== 'function' || typeof logger.info !== 'function') {
+    throw new InvalidOptionError('logger', logger, 'a pino logger or false');
+  }
+
+  const client = input.client;
+  if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.send !== 'function')) {
+    throw new InvalidOptionError('client', client, 'an object with a `send(command)` method (an ElasticLoadBalancingClient)');
+  }
+
+  const exit = input.exit ?? ((code: number) => process.exit(code));
+  if (typeof exit !== 'function') throw new InvalidOptionError('exit', exit, 'a function');
+
+  return {
+    server,
+    elbNames,
+    drainSeconds,
+    healthPath,
+    instanceId,
+    region,
+    quietMs,
+    graceMs,
+    signals: [...signals],
+    probeIntervalMs,
+    probeTimeoutMs,
+    probeRequestTimeoutMs,
+    inServiceTimeoutMs,
+    pollIntervalMs,
+    imdsTimeoutMs,
+    apiTimeoutMs,
+    retryMaxAttempts,
+    retryBaseMs,
+    retryMaxDelayMs,
+    adjustKeepAlive: flag('adjustKeepAlive'),
+    exitOnStartupFailure: flag('exitOnStartupFailure'),
+    logger: logger === false ? pino({ enabled: false }) : logger,
+    client,
+    exit,
+  };
+}
+
+function resolveElbNames(option: GracefulElbOptions['elbName'], env: Env): readonly string[] {
+  const fromEnv = env[ENV_OVERRIDES.elbName];
+  const source = fromEnv !== undefined ? ENV_OVERRIDES.elbName : 'elbName';
+  const raw: unknown = fromEnv !== undefined ? fromEnv.split(',').map((name) => name.trim()) : option;
+  const names = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(names) || names.length === 0) {
+    throw new InvalidOptionError(source, raw, `a Classic ELB name (or set ${ENV_OVERRIDES.elbName})`);
+  }
+  for (const name of names) {
+    if (typeof name !== 'string' || !ELB_NAME.test(name)) {
+      throw new InvalidOptionError(source, name, 'a Classic ELB name: 1-32 letters, digits or hyphens, not starting or ending with a hyphen');
+    }
+  }
+  if (new Set(names).size !== names.length) throw new InvalidOptionError(source, raw, 'a list without duplicates');
+  return [...(names as string[])];
+}
+
+function fromEnvNumber(env: Env, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined) return undefined;
+  // Number('') is 0 and Number(' 1e3 ') is 1000: accept only a plain decimal so a typo is reported, not reinterpreted.
+  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new InvalidOptionError(name, text, 'a number of seconds from 0 to 3600');
+  return Number(text);
+}

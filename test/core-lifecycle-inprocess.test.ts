@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGracefulElb } from '../src/gracefulElb.js';
+import { HealthCheckFailedError, ShutdownBeforeReadyError } from '../src/errors.js';
+import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
+import { TRANSITIONS } from '../src/stateMachine.js';
+import { startFakeElb } from './helpers/fakeElb.js';
+import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
+
+async function listen(health: () => number, onRequest?: () => void): Promise<Server> {
+  const server = createServer((req, res) => {
+    onRequest?.();
+    if (req.url === '/ping') res.writeHead(health()).end('pong');
+    else res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+function status(server: Server, path: string): Promise<{ status: number; connection: string | undefined }> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+    }).on('error', reject);
+  });
+}
+
+test('state machine: every state is reachable from starting, and only closed is terminal', () => {
+  const seen = new Set<LifecycleState>(['starting']);
+  const queue: LifecycleState[] = ['starting'];
+  while (queue.length > 0) {
+    for (const next of TRANSITIONS[queue.shift()!]) if (!seen.has(next)) (seen.add(next), queue.push(next));
+  }
+  assert.deepEqual([...seen].sort(), Object.keys(TRANSITIONS).sort());
+  assert.deepEqual(Object.entries(TRANSITIONS).filter(([, next]) => next.length === 0).map(([s]) => s), ['closed']);
+});
+
+test('lifecycle order with a balancer: probe before register, deregister before the server stops, every state once', async (t) => {
+  const elb = await startFakeElb({ inServiceAfterMs: 200, connectionDrainingSeconds: 30 });
+  t.after(() => elb.close());
+  let healthyAt: number | undefined;
+  let probes = 0;
+  const server = await listen(() => {
+    probes++;
+    // Unhealthy for the first three probes: registration must wait for the fourth.
+    if (probes <= 3) return 503;
+    healthyAt ??= Date.now();
+    return 200;
+  });
+  t.after(() => server.close());
+  let closeCalledAt: number | undefined;
+  const realClose = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    closeCalledAt ??= Date.now();
+    return realClose(cb);
+  }) as typeof server.close;
+
+  const proc = fakeProcess();
+  const { logger, lines } = captureLogger();
+  const exits: number[] = [];
+  const handle = createGracefulElb(
+    { server, elbName: 'web', instanceId: 'i-0123456789abcdef0', client: elb.client(), logger, drainSeconds: 5, quietMs: 200, graceMs: 1000, pollIntervalMs: 100, probeIntervalMs: 50, exit: (c) => exits.push(c) },
+    { env: elb.env, process: proc },
+  );
+  const states: LifecycleState[] = [];
+  handle.on('state', (s) => states.push(s));
+
+  const info = await handle.ready;
+  assert.equal(info.state, 'in-service');
+  assert.deepEqual(info.balancers, ['elb/web']);
+  assert.equal(handle.state, 'in-service');
+  const register = elb.calls.find((c) => c.action === 'RegisterInstancesWithLoadBalancer');
+  assert.ok(register && healthyAt !== undefined && register.at >= healthyAt, 'registered only after the health route passed');
+  assert.equal(register.params['Instances.member.1.InstanceId'], 'i-0123456789abcdef0');
+  assert.ok(proc.sent.includes('ready'), "process.send('ready') on in-service");
+
+  proc.signal('SIGTERM');
+  await waitFor(() => exits.length > 0, 15_000, 'exit');
+  assert.deepEqual(exits, [0]);
+  assert.deepEqual(states, ['probing', 'registering', 'joining', 'in-service', 'leaving', 'draining', 'closing', 'closed']);
+  const deregister = elb.calls.find((c) => c.action === 'DeregisterInstancesFromLoadBalancer');
+  assert.ok(deregister && closeCalledAt !== undefined && deregister.at <= closeCalledAt, 'deregistered before the server stopped accepting');
+  assert.equal(server.listening, false);
+
+  // IPC: one message per state, in the same order, and 'ready' right after in-service.
+  const messages = proc.sent.filter(isLifecycleMessage).map((m) => m.state);
+  assert.deepEqual(messages, ['starting', ...states]);
+  // One log line per phase, each with its duration.
+  for (const phase of ['identity', 'probe', 'register', 'in-service', 'signal', 'deregister', 'drained', 'closed', 'exit']) {
+    assert.ok(lines.some((l) => l.phase === phase), `a log line for phase ${phase}`);
+  }
+  for (const phase of ['identity', 'probe', 'register', 'in-service', 'deregister', 'drained', 'closed']) {
+    assert.equal(typeof lines.find((l) => l.phase === phase && l.durationMs !== undefined)?.durationMs, 'number', `${phase} has a duration`);
+  }
+  assert.equal(lines.find((l) => l.phase === 'drained')?.drain, 'drained', 'an idle instance drains on traffic, not on the deadline');
+  assert.equal(proc.emitter.listenerCount('SIGTERM'), 0, 'signal handlers removed');
+});
+
+test('no balancer mode: one warning, serving, SIGTERM still drains and exits 0', async (t) => {
+  const server = await listen(() => 200);
+  t.after(() => server.close());
+  const proc = fakeProcess();
+  const { logger, lines } = captureLogger();
+  const exits: number[] = [];
+  // Closed IMDS port and no hint that a balancer is expected.
+  const started = Date.now();
+  const handle = createGracefulElb(
+    { server, elbName: 'web', logger, drainSeconds: 2, quietMs: 100, exit: (c) => exits.push(c) },
+    { env: { AWS_EC2_METADATA_DISABLED: 'true' }, process: proc },
+  );
+  const info = await handle.ready;
+  assert.equal(info.state, 'serving');
+  assert.ok(Date.now() - started < 3000);
+  assert.equal(lines.filter((l) => l.level === 40).length, 1, 'exactly one warning');
+  assert.match(lines.find((l) => l.level === 40)!.msg, /WITHOUT a load balancer/);
+  proc.signal('SIGTERM');
+  await waitFor(() => exits.length > 0, 10_000, 'exit');
+  assert.deepEqual(exits, [0]);
+});
+
+test('health route failing forever: ready rejects with a coded error, never registered, still serving', async (t) => {
+  const elb = await startFakeElb();
+  t.after(() => elb.close());
+  const server = await listen(() => 500);
+  t.after(() => server.close());
+  const proc = fakeProcess();
+  const handle = createGracefulElb(
+    { server, elbName: 'web', instanceId: 'i-1', client: elb.client(), logger: false, probeIntervalMs: 50, probeTimeoutMs: 600, signals: [] },
+    { env: elb.env, process: proc },
+  );
+  t.after(() => handle.close());
+  await assert.rejects(handle.ready, (e: unknown) => e instanceof HealthCheckFailedError && e.lastStatus === 500);
+  assert.equal(handle.state, 'failed');
+  assert.equal(elb.calls.filter((c) => c.action === 'RegisterInstancesWithLoadBalancer').length, 0, 'never registered');
+  assert.equal((await status(server, '/other')).status, 200, 'the app keeps serving');
+  const failed = proc.sent.filter(isLifecycleMessage).find((m) => m.state === 'failed');
+  assert.equal(failed?.error?.code, 'ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED');
+});
+
+test('after the signal the health route answers 503 without calling the app, with Connection: close everywhere', async (t) => {
+  let appHealthCalls = 0;
+  const server = await listen(() => (appHealthCalls++, 200));
+  t.after(() => server.close());
+  const handle = createGracefulElb(
+    { server, elbName: 'web', logger: false, drainSeconds: 3, quietMs: 1500, signals: [], exit: () => undefined },
+    { env: { AWS_EC2_METADATA_DISABLED: 'true' }, process: fakeProcess() },
+  );
+  t.after(() => handle.close());
+  await handle.ready;
+  const before = appHealthCalls;
+  const done = handle.shutdown('test');
+  const health = await status(server, '/ping');
+  assert.equal(health.status, 503);
+  assert.equal(health.connection, 'close');
+  assert.equal(appHealthCalls, before, "the app's health handler was not called");
+  const other = await status(server, '/x');
+  assert.equal(other.status, 200);
+  assert.equal(other.connection, 'close');
+  assert.equal(handle.shutdown('again'), done, 'shutdown is idempotent');
+  const summary = await done;
+  assert.equal(summary.exitCode, 0);
+  assert.equal(summary.drain, 'drained');
+});
+
+test('shutdown before ready: ready rejects with ShutdownBeforeReadyError; nothing registered, nothing deregistered', async (t) => {
+  const elb = await startFakeElb();
+  t.after(() => elb.close());
+  const server = await listen(() => 503);
+  t.after(() => server.close());
+  const handle = createGracefulElb(
+    { server, elbName: 'web', instanceId: 'i-1', client: elb.client(), logger: false, drainSeconds: 1, quietMs: 0, signals: [] },
+    { env: elb.env, process: fakeProcess() },
+  );
+  t.after(() => handle.close());
+  await waitFor(() => handle.state === 'probing');
+  const summary = await handle.shutdown('early');
+  await assert.rejects(handle.ready, ShutdownBeforeReadyError);
+  assert.equal(summary.exitCode, 0);
+  assert.deepEqual(elb.calls.map((c) => c.action).filter((a) => a.includes('register')), []);
+});
+
+test('close() removes every listener, hook and handler the library added', async (t) => {
+  const server = await listen(() => 200);
+  t.after(() => server.close());
+  const counts = () => ({
+    connection: server.listenerCount('connection'),
+    secureConnection: server.listenerCount('secureConnection'),
+    request: server.listenerCount('request'),
+    listening: server.listenerCount('listening'),
+    ownEmit: Object.prototype.hasOwnProperty.call(server, 'emit'),
+  });
+  const before = counts();
+  const proc = fakeProcess();
+  const handle = createGracefulElb({ server, elbName: 'web', logger: false }, { env: { AWS_EC2_METADATA_DISABLED: 'true' }, process: proc });
+  assert.notDeepEqual(counts(), before);
+  assert.equal(proc.emitter.listenerCount('SIGTERM') + proc.emitter.listenerCount('SIGINT'), 2);
+  await handle.ready;
+  handle.close();
+  assert.deepEqual(counts(), before);
+  assert.equal(proc.emitter.eventNames().length, 0);
+});

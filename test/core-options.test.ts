@@ -1,0 +1,137 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { pino } from 'pino';
+import { InvalidOptionError } from '../src/errors.js';
+import { DEFAULTS, resolveOptions, type GracefulElbOptions } from '../src/options.js';
+
+const server = createServer();
+const base: GracefulElbOptions = { server, elbName: 'web', logger: false };
+
+test('every default is applied, and equals the one written in DEFAULTS', () => {
+  const r = resolveOptions(base, {});
+  // One assertion per default, each against the single DEFAULTS object (no second copy of the values here).
+  const expected: Record<keyof typeof DEFAULTS, unknown> = {
+    drainSeconds: r.drainSeconds,
+    healthPath: r.healthPath,
+    quietMs: r.quietMs,
+    graceMs: r.graceMs,
+    signals: r.signals,
+    probeIntervalMs: r.probeIntervalMs,
+    probeTimeoutMs: r.probeTimeoutMs,
+    probeRequestTimeoutMs: r.probeRequestTimeoutMs,
+    inServiceTimeoutMs: r.inServiceTimeoutMs,
+    pollIntervalMs: r.pollIntervalMs,
+    imdsTimeoutMs: r.imdsTimeoutMs,
+    apiTimeoutMs: r.apiTimeoutMs,
+    retryMaxAttempts: r.retryMaxAttempts,
+    retryBaseMs: r.retryBaseMs,
+    retryMaxDelayMs: r.retryMaxDelayMs,
+    adjustKeepAlive: r.adjustKeepAlive,
+    exitOnStartupFailure: r.exitOnStartupFailure,
+  };
+  for (const [name, value] of Object.entries(expected)) assert.deepEqual(value, DEFAULTS[name as keyof typeof DEFAULTS], name);
+  assert.deepEqual(r.elbNames, ['web']);
+  assert.equal(r.instanceId, undefined);
+  assert.equal(r.client, undefined);
+  // The documented values (README's Options table is written from these).
+  assert.equal(DEFAULTS.drainSeconds, 30);
+  assert.equal(DEFAULTS.healthPath, '/ping');
+  assert.ok(DEFAULTS.probeIntervalMs <= 250, 'the issue requires probing at least every 250 ms');
+  assert.ok(DEFAULTS.quietMs <= DEFAULTS.drainSeconds * 1000, 'the default quiet window fits inside the default drain');
+});
+
+test('env overrides win over the options and are read at call time', () => {
+  const r = resolveOptions(
+    { ...base, drainSeconds: 10, healthPath: '/health', instanceId: 'i-fromoption' },
+    { GRACEFUL_ELB_NAME: 'a, b', GRACEFUL_ELB_DRAIN_SECONDS: '12.5', GRACEFUL_ELB_HEALTH_PATH: '/ping2', GRACEFUL_ELB_INSTANCE_ID: 'i-fromenv' },
+  );
+  assert.deepEqual(r.elbNames, ['a', 'b']);
+  assert.equal(r.drainSeconds, 12.5);
+  assert.equal(r.healthPath, '/ping2');
+  assert.equal(r.instanceId, 'i-fromenv');
+});
+
+test('options are not mutated, and values given are kept', () => {
+  const input = { ...base, drainSeconds: 5, quietMs: 200, signals: ['SIGUSR2'] as NodeJS.Signals[] };
+  const copy = structuredClone({ ...input, server: undefined, logger: undefined });
+  const r = resolveOptions(input, {});
+  assert.deepEqual({ ...input, server: undefined, logger: undefined }, copy);
+  assert.equal(r.quietMs, 200);
+  assert.deepEqual(r.signals, ['SIGUSR2']);
+  assert.notEqual(r.signals, input.signals);
+});
+
+test('the default quiet window is clamped to a shorter drain; a given one that does not fit is an error', () => {
+  assert.equal(resolveOptions({ ...base, drainSeconds: 0.5 }, {}).quietMs, 500);
+  assert.equal(resolveOptions({ ...base, drainSeconds: 0 }, {}).quietMs, 0);
+  assert.throws(() => resolveOptions({ ...base, drainSeconds: 1, quietMs: 1500 }, {}), (e: unknown) => e instanceof InvalidOptionError && e.option === 'quietMs');
+});
+
+test('a logger is used as given; false silences', () => {
+  const logger = pino({ enabled: false });
+  assert.equal(resolveOptions({ ...base, logger }, {}).logger, logger);
+  assert.equal(resolveOptions({ ...base, logger: false }, {}).logger.isLevelEnabled('error'), false);
+});
+
+// [description, options, env, option named in the error, value in the error]
+const BAD: Array<[string, Record<string, unknown>, Record<string, string>, string, unknown]> = [
+  ['no server', { server: undefined }, {}, 'server', undefined],
+  ['a non-server', { server: {} }, {}, 'server', {}],
+  ['missing elbName', { elbName: undefined }, {}, 'elbName', undefined],
+  ['empty elbName', { elbName: '' }, {}, 'elbName', ''],
+  ['elbName with a space', { elbName: 'my elb' }, {}, 'elbName', 'my elb'],
+  ['elbName too long', { elbName: 'a'.repeat(33) }, {}, 'elbName', 'a'.repeat(33)],
+  ['duplicate elbNames', { elbName: ['a', 'a'] }, {}, 'elbName', ['a', 'a']],
+  ['bad env name', {}, { GRACEFUL_ELB_NAME: '-web' }, 'GRACEFUL_ELB_NAME', '-web'],
+  ['negative drainSeconds', { drainSeconds: -1 }, {}, 'drainSeconds', -1],
+  ['drainSeconds over 3600', { drainSeconds: 3601 }, {}, 'drainSeconds', 3601],
+  ['NaN drainSeconds', { drainSeconds: Number.NaN }, {}, 'drainSeconds', Number.NaN],
+  ['string drainSeconds', { drainSeconds: '30' }, {}, 'drainSeconds', '30'],
+  ['env drainSeconds not a number', {}, { GRACEFUL_ELB_DRAIN_SECONDS: 'thirty' }, 'GRACEFUL_ELB_DRAIN_SECONDS', 'thirty'],
+  ['env drainSeconds empty', {}, { GRACEFUL_ELB_DRAIN_SECONDS: '' }, 'GRACEFUL_ELB_DRAIN_SECONDS', ''],
+  ['env drainSeconds out of range', {}, { GRACEFUL_ELB_DRAIN_SECONDS: '4000' }, 'GRACEFUL_ELB_DRAIN_SECONDS', 4000],
+  ['healthPath without slash', { healthPath: 'ping' }, {}, 'healthPath', 'ping'],
+  ['env healthPath without slash', {}, { GRACEFUL_ELB_HEALTH_PATH: 'ping' }, 'GRACEFUL_ELB_HEALTH_PATH', 'ping'],
+  ['instanceId with space', { instanceId: 'i- 1' }, {}, 'instanceId', 'i- 1'],
+  ['env instanceId empty', {}, { GRACEFUL_ELB_INSTANCE_ID: '' }, 'GRACEFUL_ELB_INSTANCE_ID', ''],
+  ['bad region', { region: 'US East' }, {}, 'region', 'US East'],
+  ['negative graceMs', { graceMs: -5 }, {}, 'graceMs', -5],
+  ['infinite probeTimeoutMs', { probeTimeoutMs: Infinity }, {}, 'probeTimeoutMs', Infinity],
+  ['zero probeIntervalMs', { probeIntervalMs: 0 }, {}, 'probeIntervalMs', 0],
+  ['probe interval over its timeout', { probeIntervalMs: 2000, probeTimeoutMs: 1000 }, {}, 'probeIntervalMs', 2000],
+  ['negative inServiceTimeoutMs', { inServiceTimeoutMs: -1 }, {}, 'inServiceTimeoutMs', -1],
+  ['zero pollIntervalMs', { pollIntervalMs: 0 }, {}, 'pollIntervalMs', 0],
+  ['zero imdsTimeoutMs', { imdsTimeoutMs: 0 }, {}, 'imdsTimeoutMs', 0],
+  ['zero apiTimeoutMs', { apiTimeoutMs: 0 }, {}, 'apiTimeoutMs', 0],
+  ['negative quietMs', { quietMs: -1 }, {}, 'quietMs', -1],
+  ['fractional retryMaxAttempts', { retryMaxAttempts: 1.5 }, {}, 'retryMaxAttempts', 1.5],
+  ['zero retryMaxAttempts', { retryMaxAttempts: 0 }, {}, 'retryMaxAttempts', 0],
+  ['negative retryBaseMs', { retryBaseMs: -1 }, {}, 'retryBaseMs', -1],
+  ['NaN retryMaxDelayMs', { retryMaxDelayMs: Number.NaN }, {}, 'retryMaxDelayMs', Number.NaN],
+  ['signals not an array', { signals: 'SIGTERM' }, {}, 'signals', 'SIGTERM'],
+  ['unknown signal', { signals: ['SIGFOO'] }, {}, 'signals', 'SIGFOO'],
+  ['uncatchable signal', { signals: ['SIGKILL'] }, {}, 'signals', 'SIGKILL'],
+  ['adjustKeepAlive not boolean', { adjustKeepAlive: 'yes' }, {}, 'adjustKeepAlive', 'yes'],
+  ['exitOnStartupFailure not boolean', { exitOnStartupFailure: 1 }, {}, 'exitOnStartupFailure', 1],
+  ['logger not a logger', { logger: console.log }, {}, 'logger', console.log],
+  ['client without send', { client: {} }, {}, 'client', {}],
+  ['exit not a function', { exit: 0 }, {}, 'exit', 0],
+  ['unknown option (typo)', { drainSecond: 30 }, {}, 'drainSecond', 30],
+];
+
+for (const [description, options, env, option, value] of BAD) {
+  test(`bad input: ${description} → InvalidOptionError naming ${option}`, () => {
+    assert.throws(
+      () => resolveOptions({ ...base, ...options } as unknown as GracefulElbOptions, env),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidOptionError, `got ${String(error)}`);
+        assert.equal(error.code, 'ERR_GRACEFUL_ELB_INVALID_OPTION');
+        assert.equal(error.option, option);
+        assert.deepEqual(error.value, value);
+        assert.ok(error.message.includes(`\`${option}\``), error.message);
+        return true;
+      },
+    );
+  });
+}
