@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerDemoCommand } from './cli/demo.js';
 import { registerIamPolicyCommand } from './cli/iamPolicy.js';
 import { registerStartCommand } from './cli/start.js';
 import { registerStatusCommand } from './cli/status.js';
@@ -23,5 +24,6 @@ registerStopCommand(program);
 registerStatusCommand(program);
 registerValidateCommand(program);
 registerIamPolicyCommand(program);
+registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

@@ -106,7 +106,7 @@ test('the summary names totals, failures by kind, and per-instance times', () =>
   const graceful = formatSummary(sampleReport('graceful'), { json: 'out/report.json', timeline: 'out/timeline.svg' });
   assert.match(graceful, /Requests {2}sent 7,800 {2}2xx 7,800 {2}non-2xx 0 {2}socket errors 0/);
   assert.match(graceful, /Failed requests: 0/);
-  assert.match(graceful, /i-0demo0000000001 +1\.1 s +1\.4 s +0\.5 s +1\.0 s +8\.0 s +4\.0 s +2,600/);
+  assert.match(graceful, /i-0demo0000000001 +1\.1 s +1\.4 s +0\.5 s +1\.0 s +8\.0 s +4\.0 s +4\.0 s +2,600/);
   assert.match(graceful, /Timeline: out\/timeline\.svg/);
   assert.match(graceful, /Result: zero failed requests\./);
 

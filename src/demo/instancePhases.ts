@@ -47,17 +47,22 @@ export interface PhaseSpan {
   readonly to: number;
 }
 
+/**
+ * `stopEvent` is the lifecycle event whose script takes the instance out: ApplicationStop for the template and
+ * the naive baseline, AfterInstall for the seed article (which deregisters, sleeps and stops there).
+ */
 export function instanceMoments(
   events: readonly HookEventReport[],
   transitions: readonly RoutingTransition[],
   loadStartedAt: number,
+  stopEvent: LifecycleEvent = 'ApplicationStop',
 ): InstanceMoments {
   const at = (event: LifecycleEvent, edge: 'startedAt' | 'endedAt'): number | undefined => {
     const report = events.find((e) => e.event === event);
     return report ? report[edge] - loadStartedAt : undefined;
   };
-  const signalAt = at('ApplicationStop', 'startedAt');
-  const exitedAt = at('ApplicationStop', 'endedAt');
+  const signalAt = at(stopEvent, 'startedAt');
+  const exitedAt = at(stopEvent, 'endedAt');
   const startedAt = at('ApplicationStart', 'endedAt');
   const leftAt = signalAt === undefined ? undefined : transitions.find((t) => !t.routing && t.at >= signalAt)?.at;
   // Back in service: routing again after the new process started (or, if the start hook is missing, after the stop).

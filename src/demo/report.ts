@@ -18,6 +18,8 @@ export interface InstanceReport {
   readonly durations: InstanceDurations;
   /** Requests it took after it was back in service (proof it rejoined): 2xx by header, or routed by the balancer. */
   readonly servedAfterRejoin: number;
+  /** First hook start → last hook end: what CodeDeploy waits for before the next batch. */
+  readonly deployMs: number | undefined;
 }
 
 export interface DemoReport {
@@ -81,12 +83,15 @@ export function servedSince(traffic: TrafficSnapshot, attribution: Attribution, 
 }
 
 export function instanceReport(
-  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin'>,
+  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin' | 'deployMs'>,
   traffic: TrafficSnapshot,
   attribution: Attribution,
 ): InstanceReport {
+  const first = input.events[0];
+  const last = input.events.at(-1);
   return {
     ...input,
+    deployMs: first && last ? last.to - first.from : undefined,
     durations: instanceDurations(input.moments),
     servedAfterRejoin: servedSince(traffic, attribution, input.instanceId, input.moments.inServiceAt),
   };
@@ -117,7 +122,7 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   if (t.errors > 0) lines.push(`  errors by kind: ${Object.entries(t.errorCodes).map(([c, n]) => `${c} × ${count(n)}`).join(', ')}`);
   lines.push(`Failed requests: ${count(report.failedRequests)}`);
   lines.push('');
-  const header = ['instance', 'leave', 'drain', 'down', 'rejoin', 'in service at', 'cycle', 'served after'];
+  const header = ['instance', 'leave', 'drain', 'down', 'rejoin', 'in service at', 'cycle', 'hooks', 'served after'];
   const rows = report.instances.map((i) => [
     i.status === 'Succeeded' ? i.instanceId : `${i.instanceId} (${i.status})`,
     seconds(i.durations.leaveMs),
@@ -126,6 +131,7 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
     seconds(i.durations.rejoinMs),
     seconds(i.moments.inServiceAt),
     seconds(i.durations.cycleMs),
+    seconds(i.deployMs),
     count(i.servedAfterRejoin),
   ]);
   lines.push(...table(header, rows));
@@ -133,7 +139,8 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   lines.push('');
   lines.push(
     'leave = signal → balancer stops routing; drain = → process exited ("dead" = balancer still routing to a stopped process); ' +
-      'down = → new process started; rejoin = → balancer routes to it again; cycle = signal → back in service.',
+      'down = → new process started; rejoin = → balancer routes to it again; cycle = signal → back in service; ' +
+      'hooks = first hook start → last hook end (what the next batch waits for).',
   );
   if (files) {
     lines.push(`Timeline: ${files.timeline}`);

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { LocalElbEnv } from '../mock/localElb.js';
+import type { DemoMode } from './report.js';
+
+/** One simulated EC2 instance: its id, the port its app listens on, and its own supervisor state dir. */
+export interface FleetInstance {
+  readonly id: string;
+  readonly port: number;
+  readonly stateDir: string;
+  /** Everything its hook scripts (and so its app) run with. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface FleetSettings {
+  readonly count: number;
+  readonly runDir: string;
+  readonly mode: DemoMode;
+  readonly packageRoot: string;
+  readonly balancerName: string;
+  readonly drainSeconds: number;
+}
+
+/** The app every instance runs, relative to the package root. */
+export const DEMO_APP_SCRIPT = 'examples/app.mjs';
+
+/** Instance ids in EC2's shape, recognisable in logs: i-0de00000000000001, … */
+export function demoInstanceId(index: number): string {
+  return `i-0de${String(index + 1).padStart(14, '0')}`;
+}
+
+/** A port nobody listens on right now (the app binds it itself; the short race is acceptable for a demo). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('could not find a free port');
+  return address.port;
+}
+
+/** Ids and ports, before the balancer exists (it needs their addresses). */
+export async function allocateFleet(count: number): Promise<Array<{ id: string; port: number }>> {
+  const fleet: Array<{ id: string; port: number }> = [];
+  for (let i = 0; i < count; i++) fleet.push({ id: demoInstanceId(i), port: await freePort() });
+  return fleet;
+}
+
+/**
+ * Gives each instance its environment. Variables of the caller's own environment that would point the library
+ * or the AWS SDK elsewhere are dropped, so a demo never talks to a real AWS account by accident.
+ */
+export function provisionFleet(
+  allocated: ReadonlyArray<{ id: string; port: number }>,
+  settings: FleetSettings,
+  balancer: { endpoint: string; env: LocalElbEnv },
+): FleetInstance[] {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|GRACEFUL_ELB_)/.test(name)));
+  return allocated.map(({ id, port }) => {
+    const stateDir = join(settings.runDir, 'instances', id);
+    mkdirSync(stateDir, { recursive: true });
+    const env: NodeJS.ProcessEnv = {
+      ...inherited,
+      ...balancer.env,
+      // The local ELB answers each instance's own metadata under this path (the seed's stop script asks it).
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: `${balancer.endpoint}/_local/imds/${id}`,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      GRACEFUL_ELB_INSTANCE_ID: id,
+      GRACEFUL_ELB_NAME: settings.balancerName,
+      GRACEFUL_ELB_DRAIN_SECONDS: String(settings.drainSeconds),
+      GRACEFUL_ELB_STATE_DIR: stateDir,
+      GRACEFUL_ELB_APP_DIR: settings.packageRoot,
+      GRACEFUL_ELB_APP_SCRIPT: DEMO_APP_SCRIPT,
+      GRACEFUL_ELB_NODE: process.execPath,
+      GRACEFUL_ELB_CLI: join(settings.packageRoot, 'dist', 'cli.js'),
+      ...(settings.mode === 'graceful' ? {} : { GRACEFUL_ELB_DISABLE: '1' }),
+    };
+    return { id, port, stateDir, env };
+  });
+}
+
+/** Stops every instance's app and supervisor (`graceful-elb stop`), in parallel, each bounded. */
+export async function stopFleet(fleet: readonly FleetInstance[], drainSeconds: number): Promise<void> {
+  const boundSeconds = drainSeconds + 30;
+  await Promise.all(
+    fleet.map(
+      (instance) =>
+        new Promise<void>((resolve) => {
+          const child = spawn(String(instance.env.GRACEFUL_ELB_NODE), [String(instance.env.GRACEFUL_ELB_CLI), 'stop'], {
+            env: instance.env,
+            stdio: 'ignore',
+          });
+          const timer = setTimeout(() => child.kill('SIGKILL'), boundSeconds * 1000);
+          timer.unref();
+          child.once('error', () => resolve());
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+}
