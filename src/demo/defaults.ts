@@ -53,10 +53,10 @@ export const DEMO_DEFAULTS = {
 export const BENCH_DEFAULTS = {
   /** Repeated runs per approach; the table reports medians. */
   repeats: 3,
-  /** Alternating runs per side (with / without the library) for the request-path overhead. */
-  overheadRuns: 5,
+  /** Alternating rounds (one run per side each) for the request-path overhead; paired, so drift cancels out. */
+  overheadRuns: 8,
   /** Seconds of unthrottled load per overhead run. */
-  overheadSeconds: 5,
+  overheadSeconds: 3,
   /** Connections for the overhead runs. */
   overheadConnections: 50,
   /** Idle signal-to-exit measurements. */

@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalElb, type LocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
+import { DEMO_BALANCER, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
@@ -43,8 +44,7 @@ export interface DemoRunResult {
   readonly files: { readonly dir: string; readonly json: string; readonly timeline: string };
 }
 
-/** The Classic balancer every demo instance sits behind. */
-const BALANCER = 'web';
+const BALANCER = DEMO_BALANCER;
 
 /**
  * The demo, top to bottom: a local ELB, a fleet of example apps under the supervisor (first deployment),
@@ -63,7 +63,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
 
   const allocated = await allocateFleet(options.instances);
   const lb = await startLocalElb({
-    config: balancerConfig(options.drainSeconds),
+    config: demoBalancerConfig(options.drainSeconds),
     listenerPorts: 'ephemeral',
     propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
     instances: Object.fromEntries(allocated.map((i) => [i.id, `127.0.0.1:${i.port}`])),
@@ -212,23 +212,6 @@ async function registerFleet(lb: LocalElb, fleet: readonly FleetInstance[]): Pro
   } finally {
     client.destroy();
   }
-}
-
-function balancerConfig(drainSeconds: number) {
-  const hc = DEMO_DEFAULTS.healthCheck;
-  return {
-    classic: [
-      {
-        name: BALANCER,
-        listeners: [{ protocol: 'HTTP', loadBalancerPort: 8080, instanceProtocol: 'HTTP', instancePort: 3000 }],
-        healthCheck: { target: 'HTTP:3000/ping', ...hc },
-        connectionDraining: { enabled: true, timeoutSeconds: drainSeconds },
-        idleTimeoutSeconds: 60,
-      },
-    ],
-    loadBalancers: [],
-    targetGroups: [],
-  };
 }
 
 function deploymentIdentity(): DeploymentIdentity {
