@@ -9,6 +9,8 @@ import { median, range } from './stats.js';
 
 export interface ApproachRun {
   readonly failedRequests: number;
+  /** What failed: non-2xx by status and errors by kind, as the demo's report counts them. */
+  readonly failures: { readonly statuses: Readonly<Record<string, number>>; readonly errors: Readonly<Record<string, number>> };
   readonly sent: number;
   readonly deploymentStatus: string;
   readonly deploymentMs: number;
@@ -62,7 +64,8 @@ export async function compareApproaches(
         const { report, files } = await runDemo({ ...options, packageRoot, out: sink(), tty: false });
         runs.push(summarise(report));
         const last = runs.at(-1);
-        log(`  ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
+        const kinds = last ? Object.entries({ ...last.failures.statuses, ...last.failures.errors }).map(([k, n]) => `${k} × ${n}`).join(', ') : '';
+        log(`  ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
         if (keepTimelines && i === 0) copyFileSync(files.timeline, join(keepTimelines, `timeline-${mode}.svg`));
       } finally {
         rmSync(outputDir, { recursive: true, force: true });
@@ -86,6 +89,7 @@ function summarise(report: DemoReport): ApproachRun {
   const defined = (values: Array<number | undefined>): number[] => values.filter((v): v is number => v !== undefined);
   return {
     failedRequests: report.failedRequests,
+    failures: { statuses: report.traffic.totals.statuses, errors: report.traffic.totals.errorCodes },
     sent: report.traffic.totals.sent,
     deploymentStatus: report.deployment.status,
     deploymentMs: report.deployment.endedAt - report.deployment.startedAt,

@@ -52,7 +52,7 @@ let overhead: OverheadResult | undefined;
 let idle: IdleShutdownResult | undefined;
 if (wanted('approaches')) {
   log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
-  approaches = await compareApproaches(settings, packageRoot, resultsDir, log);
+  approaches = await compareApproaches(settings, packageRoot, values.quick ? undefined : resultsDir, log);
 }
 if (wanted('overhead')) {
   log('Request-path overhead (example app, direct, unthrottled):');
@@ -65,7 +65,8 @@ if (wanted('idle')) {
 
 const fleet = approaches?.map((a) => ({ mode: a.mode, ...modelFleetDeployment(BENCH_DEFAULTS.fleetSize, { kind: 'OneAtATime' }, a.medianHooksMs) }));
 const markdown = render();
-const stamp = date.toISOString().slice(0, 10);
+// A partial or quick run never overwrites the day's full results.
+const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : values.only ? '-partial' : ''}`;
 writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
 writeFileSync(
   join(resultsDir, `bench-${stamp}.json`),

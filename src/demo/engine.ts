@@ -1,19 +1,15 @@
-import {
-  ElasticLoadBalancingClient,
-  RegisterInstancesWithLoadBalancerCommand,
-} from '@aws-sdk/client-elastic-load-balancing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalElb, type LocalElb } from '../mock/localElb.js';
+import { startLocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
 import { DEMO_BALANCER, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
-import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, stopFleet, type FleetInstance } from './fleet.js';
+import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
 import { runHooks, type DeploymentIdentity } from './hookRunner.js';
 import { instanceMoments } from './instancePhases.js';
 import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
@@ -112,7 +108,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     // The fleet's first deployment (not measured): CodeDeploy skips ApplicationStop on new instances.
     progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
     await Promise.all(fleet.map((instance) => runHooks(hookOptions(instance, initial), firstDeploymentEvents(options.mode))));
-    if (options.mode !== 'graceful') await registerFleet(lb, fleet);
+    if (options.mode !== 'graceful') await registerFleet(fleet, BALANCER);
     await observer.waitFor((view) => fleet.every((i) => view(i.id).routing), 60_000, 'every instance is in service');
     for (const i of fleet) steps.set(i.id, 'waiting');
 
@@ -199,19 +195,6 @@ function revisionFor(options: DemoRunOptions, runDir: string): AppSpec {
  */
 function firstDeploymentEvents(mode: DemoOptions['mode']): LifecycleEvent[] {
   return mode === 'graceful' ? ['ApplicationStart', 'ValidateService'] : ['ApplicationStart'];
-}
-
-async function registerFleet(lb: LocalElb, fleet: readonly FleetInstance[]): Promise<void> {
-  const client = new ElasticLoadBalancingClient({
-    endpoint: lb.endpoint,
-    region: lb.env.AWS_REGION,
-    credentials: { accessKeyId: lb.env.AWS_ACCESS_KEY_ID, secretAccessKey: lb.env.AWS_SECRET_ACCESS_KEY },
-  });
-  try {
-    await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: BALANCER, Instances: fleet.map((i) => ({ InstanceId: i.id })) }));
-  } finally {
-    client.destroy();
-  }
 }
 
 function deploymentIdentity(): DeploymentIdentity {

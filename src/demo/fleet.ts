@@ -80,6 +80,8 @@ export function provisionFleet(
       GRACEFUL_ELB_NODE: process.execPath,
       GRACEFUL_ELB_CLI: join(settings.packageRoot, 'dist', 'cli.js'),
       ...(settings.mode === 'graceful' ? {} : { GRACEFUL_ELB_DISABLE: '1' }),
+      // The AWS SDK warns on Node 20 from every process that makes a client; in the hook output it is noise.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     return { id, port, stateDir, env };
   });
@@ -87,23 +89,33 @@ export function provisionFleet(
 
 /** Stops every instance's app and supervisor (`graceful-elb stop`), in parallel, each bounded. */
 export async function stopFleet(fleet: readonly FleetInstance[], drainSeconds: number): Promise<void> {
-  const boundSeconds = drainSeconds + 30;
-  await Promise.all(
-    fleet.map(
-      (instance) =>
-        new Promise<void>((resolve) => {
-          const child = spawn(String(instance.env.GRACEFUL_ELB_NODE), [String(instance.env.GRACEFUL_ELB_CLI), 'stop'], {
-            env: instance.env,
-            stdio: 'ignore',
-          });
-          const timer = setTimeout(() => child.kill('SIGKILL'), boundSeconds * 1000);
-          timer.unref();
-          child.once('error', () => resolve());
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-    ),
-  );
+  await Promise.all(fleet.map((instance) => runCli(instance, ['stop'], drainSeconds + 30)));
+}
+
+/**
+ * Registers the whole fleet once, as an operator would have for apps that do not register themselves
+ * (the baselines), with the same `demo-step` tool their hook scripts use.
+ */
+export async function registerFleet(fleet: readonly FleetInstance[], balancerName: string): Promise<void> {
+  const first = fleet[0];
+  if (!first) return;
+  const code = await runCli(first, ['demo-step', 'register-instances-with-load-balancer', balancerName, ...fleet.map((i) => i.id)], 30);
+  if (code !== 0) throw new Error(`registering the fleet with ${balancerName} failed (exit code ${String(code)})`);
+}
+
+/** Runs the graceful-elb CLI with an instance's environment; resolves with its exit code (null when killed). */
+function runCli(instance: FleetInstance, args: readonly string[], boundSeconds: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(String(instance.env.GRACEFUL_ELB_NODE), [String(instance.env.GRACEFUL_ELB_CLI), ...args], { env: instance.env, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), boundSeconds * 1000);
+    timer.unref();
+    child.once('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
 }
