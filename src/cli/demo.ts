@@ -10,6 +10,7 @@ import { EXIT_CODES } from './exitCodes.js';
 
 /** Exit code when the demo was interrupted (Ctrl-C): the shell's 128 + SIGINT. */
 const INTERRUPTED = 130;
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -53,8 +54,9 @@ async function demo(flags: DemoFlags): Promise<number> {
   const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C, a kill, or the terminal closing: stop the load and the hooks, then tear the fleet down, so no
+  // supervisor is left running in the background.
+  for (const signal of INTERRUPTS) process.once(signal, onSignal);
   try {
     const { report, summary } = await runDemo({ ...options, packageRoot, signal: controller.signal });
     process.stdout.write(`\n${summary}\n`);
@@ -66,7 +68,6 @@ async function demo(flags: DemoFlags): Promise<number> {
     }
     throw err;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of INTERRUPTS) process.off(signal, onSignal);
   }
 }

@@ -173,6 +173,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     return { report, files, summary: formatSummary(report, shown) };
   } finally {
     if (ticker) clearInterval(ticker);
+    progress.finish();
     if (load) await load.stop();
     observer.stop();
     progress.note('Stopping the fleet and the local ELB…');
