@@ -239,6 +239,50 @@ export class ScriptMismatchError extends GracefulElbError {
   }
 }
 
+// ── Target groups (ALB/NLB), several balancers, discovery ───────────────────────────────────────────
+
+/** Discovery (`discover` / GRACEFUL_ELB_DISCOVER) could not list the balancers holding this instance. */
+export class DiscoveryError extends GracefulElbError {
+  readonly action: string;
+
+  constructor(action: string, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? `${options.cause.name}: ${options.cause.message}` : 'unknown error';
+    super('ERR_GRACEFUL_ELB_DISCOVERY', `Discovering the balancers that hold this instance failed: ${action} (${reason})`, options);
+    this.action = action;
+  }
+}
+
+/** Discovery found no balancer holding this instance and none was remembered from a previous run. */
+export class NothingDiscoveredError extends GracefulElbError {
+  readonly instanceId: string;
+  readonly stateFile: string;
+
+  constructor(instanceId: string, stateFile: string) {
+    super(
+      'ERR_GRACEFUL_ELB_NOTHING_DISCOVERED',
+      `No Classic ELB or target group holds ${instanceId}, and ${stateFile} remembers none: nothing to join ` +
+        '(register the instance once, or name the balancers with elbName / targetGroupArn)',
+    );
+    this.instanceId = instanceId;
+    this.stateFile = stateFile;
+  }
+}
+
+/** The file that remembers the discovered balancers across a restart could not be written. */
+export class MembershipStateError extends GracefulElbError {
+  readonly path: string;
+
+  constructor(path: string, options?: { cause?: unknown }) {
+    const reason = options?.cause instanceof Error ? options.cause.message : 'unknown error';
+    super(
+      'ERR_GRACEFUL_ELB_MEMBERSHIP_STATE',
+      `Cannot write ${path} (the balancers to rejoin after a restart): ${reason}; set stateFile or GRACEFUL_ELB_STATE_DIR to a writable place`,
+      options,
+    );
+    this.path = path;
+  }
+}
+
 // --- demo: simulated CodeDeploy deployment (src/demo) ---
 
 /** An appspec file cannot be used: unreadable, not YAML, or a hook entry without a usable `location`/`timeout`. */

@@ -3,8 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortAfter } from './abortAfter.js';
 import type { Balancer } from './balancers/balancer.js';
-import { createClassicElb } from './balancers/classicElb.js';
 import { createElbClient } from './balancers/elbClient.js';
+import { createElbV2Client } from './balancers/elbV2Client.js';
+import { resolveBalancers } from './balancers/resolveBalancers.js';
 import { waitInService } from './balancers/waitInService.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
 import { ForcedBySignalError, GracefulElbError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
@@ -14,7 +15,7 @@ import { resolveIdentity } from './identity.js';
 import { createIpcNotifier, type IpcNotifier, type Send } from './ipc.js';
 import { AWS_DEFAULT_IDLE_TIMEOUT_SECONDS, raiseKeepAlive } from './keepAlive.js';
 import type { LifecycleState } from './lifecycleMessage.js';
-import { resolveOptions, type ElbClient, type Env, type GracefulElbOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ElbClient, type ElbV2Client, type Env, type GracefulElbOptions, type ResolvedOptions } from './options.js';
 import { isAbortError } from './retry.js';
 import { prepareServerClose, type ServerCloser } from './serverClose.js';
 import { createStateMachine, type StateMachine } from './stateMachine.js';
@@ -69,6 +70,7 @@ export interface LifecycleDeps {
     readonly pid: number;
   };
   readonly createClient?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbClient;
+  readonly createV2Client?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbV2Client;
 }
 
 // How often the drain re-decides from the traffic counters (cheap, local); the balancer is polled at pollIntervalMs.
@@ -107,12 +109,16 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   readonly #registered = new Set<Balancer>();
   #balancers: Balancer[] = [];
   #instanceId: string | undefined;
+  /** The drain is never worth more than this (every balancer bounds it: target groups' deregistration delay). */
+  #maxDrainSeconds: number | undefined;
   #settleReady: { resolve(info: ReadyInfo): void; reject(error: unknown): void } | undefined;
   #startupTask: Promise<void>;
   #shutdown: Promise<ShutdownSummary> | undefined;
   #hardDeadline: NodeJS.Timeout | undefined;
   #exiting = false;
   #closed = false;
+  #signalsSeen = 0;
+  #signalAt: number | undefined;
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
 
@@ -163,7 +169,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           resolveIdentity({
             instanceId: config.instanceId,
             region: config.region,
-            clientGiven: config.client !== undefined,
+            clientGiven: config.client !== undefined || config.elbv2Client !== undefined,
             imdsTimeoutMs: config.imdsTimeoutMs,
             env: this.#deps.env,
             signal,
@@ -178,16 +184,25 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         );
       } else {
         this.#instanceId = identity.instanceId;
-        const client = config.client ?? (this.#deps.createClient ?? createElbClient)({ region: identity.region, apiTimeoutMs: config.apiTimeoutMs });
-        this.#balancers = config.elbNames.map((name) =>
-          createClassicElb({
-            client,
-            name,
-            instanceId: identity.instanceId,
-            retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
-            onRetry: ({ attempt, delayMs, error }) =>
-              this.#log.warn({ balancer: `elb/${name}`, attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
-          }),
+        const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
+        let client = config.client;
+        let v2Client = config.elbv2Client;
+        this.#balancers = await this.#phase(
+          'balancers',
+          () =>
+            resolveBalancers({
+              config,
+              instanceId: identity.instanceId,
+              port: listeningPort(config.server),
+              classicClient: () => (client ??= (this.#deps.createClient ?? createElbClient)(clientInput)),
+              v2Client: () => (v2Client ??= (this.#deps.createV2Client ?? createElbV2Client)(clientInput)),
+              retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+              onRetry: (balancer) => ({ attempt, delayMs, error }) =>
+                this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
+              log: this.#log,
+              signal,
+            }),
+          (list) => ({ balancers: list.map((b) => b.label) }),
         );
         await this.#readBalancerSettings(signal);
       }
@@ -293,6 +308,15 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         this.#log.warn({ balancer: label, connectionDrainingSeconds: seconds, drainSeconds: this.#config.drainSeconds }, 'the balancer cuts in-flight requests before drainSeconds ends (connection draining shorter or off)');
       }
     }
+    // Requests may still arrive through the balancer that drains longest, so the drain is bounded by the longest
+    // bound, and only when every balancer has one (a Classic ELB has none: it is drained on drainSeconds alone).
+    const bounds = await Promise.all(this.#balancers.map((b) => (b.maxDrainSeconds === undefined ? undefined : b.maxDrainSeconds(signal))));
+    if (bounds.length > 0 && bounds.every((s) => s !== undefined)) {
+      this.#maxDrainSeconds = Math.max(...(bounds as number[]));
+      if (this.#maxDrainSeconds < this.#config.drainSeconds) {
+        this.#log.info({ phase: 'drain-bound', maxDrainSeconds: this.#maxDrainSeconds, drainSeconds: this.#config.drainSeconds }, 'the drain ends by the deregistration delay at the latest');
+      }
+    }
   }
 
   // ── Shutdown ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -307,7 +331,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   }
 
   #onSignal(signal: NodeJS.Signals): void {
-    if (this.#shutdown === undefined) {
+    // Counted per signal, not per shutdown: a shutdown the app started itself (or exitOnStartupFailure) is joined by
+    // the first signal, which then exits when it ends; only a second signal means "now".
+    this.#signalsSeen++;
+    if (this.#signalsSeen === 1) {
       void this.#shutdownOnce(signal, EXIT_CODES.ok).then((summary) => this.#exit(summary.exitCode));
     } else {
       void this.#forceExit(new ForcedBySignalError(signal), signalExitCode(signal));
@@ -317,6 +344,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #runShutdown(reason: string, exitCodeIfClean: number): Promise<ShutdownSummary> {
     const { drainSeconds, graceMs } = this.#config;
     const signalAt = Date.now();
+    this.#signalAt = signalAt;
     const deadlineMs = drainSeconds * 1000 + graceMs;
     // e. The one hard deadline over the whole shutdown, armed before anything else can block or throw.
     this.#hardDeadline = setTimeout(() => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), EXIT_CODES.shutdownTimeout), deadlineMs);
@@ -402,7 +430,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       const decision = decideDrain({
         now,
         signalAt,
-        drainSeconds: config.drainSeconds,
+        drainSeconds: Math.min(config.drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
         quietMs: config.quietMs,
         inFlight: this.#traffic.inFlight,
         lastRequestAt: this.#traffic.lastRequestAt,
@@ -427,7 +455,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #exit(exitCode: number): Promise<void> {
     if (this.#exiting) return;
     this.#exiting = true;
-    this.#log.info({ phase: 'exit', exitCode, uptimeMs: Date.now() - this.#startedAt }, `exit ${exitCode}`);
+    const now = Date.now();
+    const shutdownMs = this.#signalAt === undefined ? undefined : now - this.#signalAt;
+    this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
     await this.#ipc.flush(IPC_FLUSH_MS);
     this.close();
     this.#config.exit(exitCode);
@@ -468,4 +498,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     if (balancers.length > 1) for (const f of failures) this.#log.error({ balancer: f.label, err: f.error }, `${f.label} failed`);
     if (failures[0] !== undefined) throw failures[0].error;
   }
+}
+
+/** The TCP port the server listens on (it does: the startup waited for it). */
+function listeningPort(server: ResolvedOptions['server']): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }

@@ -17,6 +17,11 @@ export const LIBRARY_ACTIONS = {
     // reads; DescribeTargetGroupAttributes reads the deregistration delay.
     describe: ['DescribeTargetHealth', 'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeLoadBalancerAttributes'],
   },
+  /** `discover: true` lists every balancer and target group to find the ones holding the instance. */
+  discovery: {
+    classic: ['DescribeLoadBalancers', 'DescribeInstanceHealth'],
+    targetGroup: ['DescribeTargetGroups', 'DescribeTargetHealth'],
+  },
 } as const;
 
 export interface IamPolicyOptions {
@@ -28,6 +33,11 @@ export interface IamPolicyOptions {
   region?: string;
   /** For the Classic ELB ARN; default "*" (any account). */
   account?: string;
+  /**
+   * The library's `discover: true`: the balancers are not known in advance, so membership changes are granted on
+   * every Classic ELB and target group of the region and account. Excludes `elbNames` and `targetGroupArns`.
+   */
+  discover?: boolean;
 }
 
 export interface IamPolicyStatement {
@@ -83,6 +93,12 @@ export function buildIamPolicy(options: IamPolicyOptions): { policy: IamPolicyDo
   for (const arn of targetGroupArns) check('targetGroupArns', arn, TARGET_GROUP_ARN_RULE);
   check('region', region, REGION_RULE);
   check('account', account, ACCOUNT_RULE);
+  if (options.discover === true) {
+    if (elbNames.length > 0 || targetGroupArns.length > 0) {
+      throw new InvalidOptionError('discover', true, 'alone: discovery finds the balancers, so none may be named with it');
+    }
+    return buildDiscoveryPolicy(region, account);
+  }
   if (elbNames.length === 0 && targetGroupArns.length === 0) {
     throw new InvalidOptionError('elbNames', elbNames, 'at least one Classic ELB name or target group ARN');
   }
@@ -115,6 +131,37 @@ export function buildIamPolicy(options: IamPolicyOptions): { policy: IamPolicyDo
   if (elbNames.length > 0 && (region === '*' || account === '*')) {
     notes.push('The balancer ARN has "*" for its region or account: pass --region and --account to pin it.');
   }
+  return { policy: { Version: '2012-10-17', Statement: statements }, notes };
+}
+
+/**
+ * Discovery cannot know the balancers when the policy is written: membership is granted on every Classic ELB and
+ * target group of the region and account (pinned when given), and the notes say how to narrow it.
+ */
+function buildDiscoveryPolicy(region: string, account: string): { policy: IamPolicyDocument; notes: string[] } {
+  const arn = (resource: string): string => `arn:${partitionOf(region)}:elasticloadbalancing:${region}:${account}:${resource}`;
+  const describe = new Set<string>([
+    ...LIBRARY_ACTIONS.classic.describe,
+    ...LIBRARY_ACTIONS.targetGroup.describe,
+    ...LIBRARY_ACTIONS.discovery.classic,
+    ...LIBRARY_ACTIONS.discovery.targetGroup,
+  ]);
+  const statements: IamPolicyStatement[] = [
+    {
+      Sid: 'GracefulElbDiscoveredMembership',
+      Effect: 'Allow',
+      Action: [...LIBRARY_ACTIONS.classic.membership, ...LIBRARY_ACTIONS.targetGroup.membership].map(action),
+      Resource: [arn('loadbalancer/*'), arn('targetgroup/*/*')],
+    },
+    { Sid: 'GracefulElbDescribe', Effect: 'Allow', Action: [...describe].map(action), Resource: '*' },
+  ];
+  const notes = [
+    `${[...describe].join(', ')} support no resource-level permissions in IAM, so they are granted on "*"; they are read-only.`,
+    'With discovery the balancers are not known in advance: register/deregister is granted on every Classic ELB and ' +
+      'target group in the region and account. Narrow it with --elb/--target-group-arn (without discovery), or add a ' +
+      'Condition on aws:ResourceTag to the first statement.',
+  ];
+  if (region === '*' || account === '*') notes.push('The ARNs have "*" for region or account: pass --region and --account to pin them.');
   return { policy: { Version: '2012-10-17', Statement: statements }, notes };
 }
 

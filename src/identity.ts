@@ -28,19 +28,22 @@ export interface IdentityInput {
 export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
   const { env } = input;
   let region = input.region ?? nonEmpty(env.AWS_REGION);
+  // The region only configures the client the library builds; a caller's own client already has one.
+  const readRegion = async (): Promise<string | undefined> =>
+    region ?? (input.clientGiven ? undefined : await readImds(input, 'meta-data/placement/region').catch(() => undefined));
   if (input.instanceId !== undefined) {
-    region ??= await readImds(input, 'meta-data/placement/region').catch(() => undefined);
-    return { kind: 'aws', instanceId: input.instanceId, region, source: 'override' };
+    return { kind: 'aws', instanceId: input.instanceId, region: await readRegion(), source: 'override' };
   }
 
   let instanceId: string;
   try {
     instanceId = await readImds(input, 'meta-data/instance-id');
   } catch (error) {
+    input.signal?.throwIfAborted();
     const hints = [
       input.clientGiven && 'client option',
       region !== undefined && 'region',
-      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
+      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
     ].filter((hint): hint is string => typeof hint === 'string');
     if (hints.length === 0) {
       return { kind: 'none', reason: 'instance metadata (IMDS) unreachable and no instance id, region, endpoint or client configured' };
@@ -50,7 +53,7 @@ export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
       { cause: error },
     );
   }
-  region ??= await readImds(input, 'meta-data/placement/region').catch(() => undefined);
+  region = await readRegion();
   return { kind: 'aws', instanceId, region, source: 'imds' };
 }
 

@@ -1,10 +1,11 @@
 export { gracefulElb } from './gracefulElb.js';
 export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
 export { DEFAULTS, ENV_OVERRIDES } from './options.js';
-export type { ElbClient, GracefulElbOptions } from './options.js';
+export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
 export {
   BalancerApiError,
+  DiscoveryError,
   ForcedBySignalError,
   GracefulElbError,
   HealthCheckFailedError,
@@ -12,6 +13,8 @@ export {
   InvalidOptionError,
   LocalElbConfigError,
   LocalElbListenError,
+  MembershipStateError,
+  NothingDiscoveredError,
   NotInServiceError,
   ShutdownBeforeReadyError,
   ShutdownTimeoutError,

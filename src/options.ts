@@ -3,10 +3,14 @@ import { Server as HttpsServer } from 'node:https';
 import { constants as osConstants } from 'node:os';
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { pino, type Logger } from 'pino';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { BALANCER_ENV, resolveBalancerSelection, type TargetGroupSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
 
 /** Anything with the AWS SDK client's `send` (the SDK client itself, or a wrapper around it). */
 export type ElbClient = Pick<ElasticLoadBalancingClient, 'send'>;
+/** The same for the ELBv2 (ALB/NLB target groups) API. */
+export type ElbV2Client = Pick<ElasticLoadBalancingV2Client, 'send'>;
 
 /** The environment the options read their overrides from (process.env unless a test injects one). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -20,10 +24,31 @@ export interface GracefulElbOptions {
   /** The app's node:http or node:https server (Express/Koa: what `app.listen()` returns; Fastify: `app.server`). */
   readonly server: HttpServer | HttpsServer;
   /**
-   * Classic ELB name(s) this instance belongs to. Required (target groups arrive with a later option).
-   * Env: `GRACEFUL_ELB_NAME` (comma-separated for several).
+   * Classic ELB name(s) this instance belongs to. One of `elbName`, `targetGroupArn`, `targetGroups` or
+   * `discover` is required; Classic ELBs and target groups may be combined (all are joined and left in parallel).
+   * Env: `GRACEFUL_ELB_NAME` (comma-separated for several). The balancer env vars act together: if any of
+   * GRACEFUL_ELB_NAME, GRACEFUL_ELB_TARGET_GROUP_ARNS, GRACEFUL_ELB_DISCOVER is set, they replace all four options.
    */
   readonly elbName?: string | readonly string[];
+  /**
+   * An ALB/NLB target group to join (as the target `instanceId:listeningPort`).
+   * Env: `GRACEFUL_ELB_TARGET_GROUP_ARNS` (comma-separated for several).
+   */
+  readonly targetGroupArn?: string;
+  /** Target groups to join, each on `port` (1..65535; default: the server's listening port). */
+  readonly targetGroups?: ReadonlyArray<{ readonly targetGroupArn: string; readonly port?: number }>;
+  /**
+   * Join every Classic ELB and target group that holds this instance now, remembered in `stateFile` so that the
+   * next start rejoins exactly that set (plus anything holding the instance then). Not with `elbName` or target
+   * groups. Env: `GRACEFUL_ELB_DISCOVER` (1/true/0/false).
+   * @default false
+   */
+  readonly discover?: boolean;
+  /**
+   * Where discovery remembers the balancers to rejoin. Env: `GRACEFUL_ELB_STATE_FILE`.
+   * @default `<GRACEFUL_ELB_STATE_DIR or ~/.local/state/graceful-elb>/membership-<listening port>.json`
+   */
+  readonly stateFile?: string;
   /**
    * Upper bound of the drain after the signal, in seconds (Classic ELB's connection-draining range, 0..3600).
    * The drain usually ends much sooner: as soon as the balancer stopped routing here and traffic is quiet.
@@ -87,6 +112,8 @@ export interface GracefulElbOptions {
   readonly logger?: Logger | false;
   /** Your own ELB client (anything with the SDK's `send`). @default a client from the SDK's standard chain */
   readonly client?: ElbClient;
+  /** Your own ELBv2 client, for target groups and discovery. @default a client from the SDK's standard chain */
+  readonly elbv2Client?: ElbV2Client;
   /** Called to end the process (tests inject their own). @default process.exit */
   readonly exit?: (code: number) => void;
 }
@@ -114,16 +141,26 @@ export const DEFAULTS = {
 
 /** The env vars ops may set to override an option. */
 export const ENV_OVERRIDES = {
-  elbName: 'GRACEFUL_ELB_NAME',
+  elbName: BALANCER_ENV.elbName,
   drainSeconds: 'GRACEFUL_ELB_DRAIN_SECONDS',
   healthPath: 'GRACEFUL_ELB_HEALTH_PATH',
   instanceId: 'GRACEFUL_ELB_INSTANCE_ID',
+  targetGroupArn: BALANCER_ENV.targetGroupArns,
+  discover: BALANCER_ENV.discover,
+  stateFile: 'GRACEFUL_ELB_STATE_FILE',
+  /** Not an option: the directory of the default `stateFile` (shared with the supervisor). */
+  stateDir: 'GRACEFUL_ELB_STATE_DIR',
 } as const;
 
 /** What the lifecycle runs on: every option present, checked, in its final unit. */
 export interface ResolvedOptions {
   readonly server: HttpServer | HttpsServer;
   readonly elbNames: readonly string[];
+  readonly targetGroups: readonly TargetGroupSelection[];
+  readonly discover: boolean;
+  /** undefined: the default file in `stateDir`, named after the listening port (known once the server listens). */
+  readonly stateFile: string | undefined;
+  readonly stateDir: string | undefined;
   readonly drainSeconds: number;
   readonly healthPath: string;
   readonly instanceId: string | undefined;
@@ -145,12 +182,18 @@ export interface ResolvedOptions {
   readonly exitOnStartupFailure: boolean;
   readonly logger: Logger;
   readonly client: ElbClient | undefined;
+  readonly elbv2Client: ElbV2Client | undefined;
   readonly exit: (code: number) => void;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'server',
   'elbName',
+  'targetGroupArn',
+  'targetGroups',
+  'discover',
+  'stateFile',
+  'elbv2Client',
   'instanceId',
   'region',
   'logger',
@@ -159,8 +202,6 @@ const KNOWN_OPTIONS = new Set<string>([
   ...Object.keys(DEFAULTS),
 ]);
 
-// Classic ELB names: 1-32 alphanumerics or hyphens, not starting or ending with a hyphen (AWS CreateLoadBalancer).
-const ELB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 // SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
 
@@ -179,7 +220,13 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     throw new InvalidOptionError('server', server, 'a node:http or node:https Server');
   }
 
-  const elbNames = resolveElbNames(input.elbName, env);
+  const { elbNames, targetGroups, discover } = resolveBalancerSelection(input, env);
+  const stateFileFromEnv = env[ENV_OVERRIDES.stateFile];
+  const stateFile = stateFileFromEnv ?? input.stateFile;
+  if (stateFile !== undefined && (typeof stateFile !== 'string' || stateFile.trim() === '')) {
+    throw new InvalidOptionError(stateFileFromEnv !== undefined ? ENV_OVERRIDES.stateFile : 'stateFile', stateFile, 'a file path');
+  }
+  const stateDir = env[ENV_OVERRIDES.stateDir]?.trim() || undefined;
 
   const drainSeconds = fromEnvNumber(env, ENV_OVERRIDES.drainSeconds) ?? input.drainSeconds ?? DEFAULTS.drainSeconds;
   const drainOption = env[ENV_OVERRIDES.drainSeconds] !== undefined ? ENV_OVERRIDES.drainSeconds : 'drainSeconds';
@@ -267,6 +314,10 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.send !== 'function')) {
     throw new InvalidOptionError('client', client, 'an object with a `send(command)` method (an ElasticLoadBalancingClient)');
   }
+  const elbv2Client = input.elbv2Client;
+  if (elbv2Client !== undefined && (typeof elbv2Client !== 'object' || elbv2Client === null || typeof elbv2Client.send !== 'function')) {
+    throw new InvalidOptionError('elbv2Client', elbv2Client, 'an object with a `send(command)` method (an ElasticLoadBalancingV2Client)');
+  }
 
   const exit = input.exit ?? ((code: number) => process.exit(code));
   if (typeof exit !== 'function') throw new InvalidOptionError('exit', exit, 'a function');
@@ -274,6 +325,10 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   return {
     server,
     elbNames,
+    targetGroups,
+    discover,
+    stateFile,
+    stateDir,
     drainSeconds,
     healthPath,
     instanceId,
@@ -295,25 +350,9 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     exitOnStartupFailure: flag('exitOnStartupFailure'),
     logger: logger === false ? pino({ enabled: false }) : logger,
     client,
+    elbv2Client,
     exit,
   };
-}
-
-function resolveElbNames(option: GracefulElbOptions['elbName'], env: Env): readonly string[] {
-  const fromEnv = env[ENV_OVERRIDES.elbName];
-  const source = fromEnv !== undefined ? ENV_OVERRIDES.elbName : 'elbName';
-  const raw: unknown = fromEnv !== undefined ? fromEnv.split(',').map((name) => name.trim()) : option;
-  const names = typeof raw === 'string' ? [raw] : raw;
-  if (!Array.isArray(names) || names.length === 0) {
-    throw new InvalidOptionError(source, raw, `a Classic ELB name (or set ${ENV_OVERRIDES.elbName})`);
-  }
-  for (const name of names) {
-    if (typeof name !== 'string' || !ELB_NAME.test(name)) {
-      throw new InvalidOptionError(source, name, 'a Classic ELB name: 1-32 letters, digits or hyphens, not starting or ending with a hyphen');
-    }
-  }
-  if (new Set(names).size !== names.length) throw new InvalidOptionError(source, raw, 'a list without duplicates');
-  return [...(names as string[])];
 }
 
 function fromEnvNumber(env: Env, name: string): number | undefined {

@@ -87,7 +87,36 @@ test('the ARN partition follows the region; wildcards are called out', async () 
   assert.ok(open.notes.some((n) => /pass --region and --account/.test(n)));
 });
 
+test('iam-policy --discover: membership on every balancer of the pinned region and account, discovery reads on *', async () => {
+  const { policy, stderr } = await policyFor(['--discover', '--region', 'eu-west-1', '--account', '123456789012']);
+  const [membership, describe] = policy.Statement;
+  assert.deepEqual(membership?.Resource, [
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/*',
+    'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/*/*',
+  ]);
+  assert.deepEqual([...(membership?.Action ?? [])].sort(), [
+    'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+    'elasticloadbalancing:DeregisterTargets',
+    'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+    'elasticloadbalancing:RegisterTargets',
+  ]);
+  assert.equal(describe?.Resource, '*');
+  for (const read of ['DescribeLoadBalancers', 'DescribeInstanceHealth', 'DescribeTargetGroups', 'DescribeTargetHealth']) {
+    assert.ok(describe?.Action.includes(`elasticloadbalancing:${read}`), read);
+  }
+  assert.ok(allActions(policy.Statement).every((a) => !/^elasticloadbalancing:(Create|Delete|Modify|Set)/.test(a)));
+  assert.match(stderr, /aws:ResourceTag/);
+});
+
+test('iam-policy --discover with a named balancer is a usage error naming both flags', async () => {
+  const result = await runCli(['iam-policy', '--discover', '--elb', 'web']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--discover.*--elb|--elb.*--discover/);
+  assert.equal(result.stdout, '');
+});
+
 test('buildIamPolicy rejects bad input with coded errors naming the option', () => {
+  assert.throws(() => buildIamPolicy({ discover: true, elbNames: ['web'] }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'discover');
   assert.throws(() => buildIamPolicy({ elbNames: ['-web'] }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'elbNames');
   assert.throws(() => buildIamPolicy({ targetGroupArns: ['web-tg'] }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'targetGroupArns');
   assert.throws(() => buildIamPolicy({ elbNames: ['web'], account: '12' }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'account');
@@ -115,13 +144,16 @@ function commandsImported(): { classic: Set<string>; v2: Set<string> } {
   return found;
 }
 
-test("the policy's actions are exactly the API calls in the library's source", (t) => {
+test("the policy's actions are exactly the API calls in the library's source", () => {
   const { classic, v2 } = commandsImported();
   assert.ok(classic.size > 0, 'found no Classic ELB command in src/');
-  assert.deepEqual([...classic].sort(), [...LIBRARY_ACTIONS.classic.membership, ...LIBRARY_ACTIONS.classic.describe].sort());
-  if (v2.size === 0) {
-    t.diagnostic('the library calls no ELBv2 action yet: the target-group actions are checked once it does');
-  } else {
-    assert.deepEqual([...v2].sort(), [...LIBRARY_ACTIONS.targetGroup.membership, ...LIBRARY_ACTIONS.targetGroup.describe].sort());
-  }
+  const union = (...lists: ReadonlyArray<readonly string[]>): string[] => [...new Set(lists.flat())].sort();
+  assert.deepEqual(
+    [...classic].sort(),
+    union(LIBRARY_ACTIONS.classic.membership, LIBRARY_ACTIONS.classic.describe, LIBRARY_ACTIONS.discovery.classic),
+  );
+  assert.deepEqual(
+    [...v2].sort(),
+    union(LIBRARY_ACTIONS.targetGroup.membership, LIBRARY_ACTIONS.targetGroup.describe, LIBRARY_ACTIONS.discovery.targetGroup),
+  );
 });

@@ -23,7 +23,7 @@ const cases: Array<{ args: string[]; env?: NodeJS.ProcessEnv; message: RegExp }>
     env: { GRACEFUL_ELB_STATE_DIR: ' ' },
     message: /option '--state-dir <dir>' value ' ' from env 'GRACEFUL_ELB_STATE_DIR' is invalid/,
   },
-  { args: ['iam-policy'], message: /Expected `--elb` to be given at least once \(or --target-group-arn\)/ },
+  { args: ['iam-policy'], message: /Expected `--elb` to be given at least once \(or --target-group-arn, or --discover\)/ },
   { args: ['iam-policy', '--elb', 'my_elb'], message: /'--elb <name>' argument 'my_elb' is invalid\. Expected a Classic ELB name/ },
   { args: ['iam-policy', '--elb', 'web', '--account', '123'], message: /'--account <id>' argument '123' is invalid\. Expected a 12-digit/ },
   { args: ['iam-policy', '--elb', 'web', '--region', 'mars'], message: /'--region <region>' argument 'mars' is invalid/ },

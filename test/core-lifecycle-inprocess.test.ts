@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGracefulElb } from '../src/gracefulElb.js';
-import { HealthCheckFailedError, ShutdownBeforeReadyError } from '../src/errors.js';
+import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/errors.js';
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
 import { startFakeElb } from './helpers/fakeElb.js';
@@ -40,7 +40,7 @@ test('state machine: every state is reachable from starting, and only closed is 
 });
 
 test('lifecycle order with a balancer: probe before register, deregister before the server stops, every state once', async (t) => {
-  const elb = await startFakeElb({ inServiceAfterMs: 200, connectionDrainingSeconds: 30 });
+  const elb = await startFakeElb({ inServiceAfterMs: 200, connectionDrainingSeconds: 30, idleTimeoutSeconds: 120 });
   t.after(() => elb.close());
   let healthyAt: number | undefined;
   let probes = 0;
@@ -77,6 +77,8 @@ test('lifecycle order with a balancer: probe before register, deregister before 
   assert.ok(register && healthyAt !== undefined && register.at >= healthyAt, 'registered only after the health route passed');
   assert.equal(register.params['Instances.member.1.InstanceId'], 'i-0123456789abcdef0');
   assert.ok(proc.sent.includes('ready'), "process.send('ready') on in-service");
+  assert.equal(server.keepAliveTimeout, 125_000, "keep-alive above the balancer's idle timeout (120 s) + 5 s");
+  assert.equal(server.headersTimeout, 126_000);
 
   proc.signal('SIGTERM');
   await waitFor(() => exits.length > 0, 15_000, 'exit');
@@ -180,7 +182,7 @@ test('shutdown before ready: ready rejects with ShutdownBeforeReadyError; nothin
   const summary = await handle.shutdown('early');
   await assert.rejects(handle.ready, ShutdownBeforeReadyError);
   assert.equal(summary.exitCode, 0);
-  assert.deepEqual(elb.calls.map((c) => c.action).filter((a) => a.includes('register')), []);
+  assert.deepEqual(elb.calls.map((c) => c.action).filter((a) => a.toLowerCase().includes('register')), []);
 });
 
 test('close() removes every listener, hook and handler the library added', async (t) => {
@@ -202,4 +204,59 @@ test('close() removes every listener, hook and handler the library added', async
   handle.close();
   assert.deepEqual(counts(), before);
   assert.equal(proc.emitter.eventNames().length, 0);
+});
+
+test('several balancers: one refusing to let go is reported by name and does not stop leaving the other', async (t) => {
+  const elb = await startFakeElb({ balancers: ['web', 'api'], inServiceAfterMs: 0 });
+  t.after(() => elb.close());
+  const server = await listen(() => 200);
+  t.after(() => server.close());
+  const { logger, lines } = captureLogger();
+  const handle = createGracefulElb(
+    { server, elbName: ['web', 'api'], instanceId: 'i-1', client: elb.client(), logger, drainSeconds: 2, quietMs: 100, pollIntervalMs: 100, retryMaxAttempts: 2, retryBaseMs: 10, signals: [] },
+    { env: elb.env, process: fakeProcess() },
+  );
+  t.after(() => handle.close());
+  const info = await handle.ready;
+  assert.deepEqual(info.balancers, ['elb/web', 'elb/api']);
+  elb.throttle(1000, 'DeregisterInstancesFromLoadBalancer', 'api');
+  const summary = await handle.shutdown('test');
+  assert.equal(elb.stateOf('web', 'i-1'), 'InService', 'web: left (draining reads InService + deregistration in progress)');
+  const webLeft = elb.calls.some((c) => c.action === 'DeregisterInstancesFromLoadBalancer' && c.params.LoadBalancerName === 'web' && c.status === 200);
+  assert.ok(webLeft, 'web was deregistered');
+  const failure = lines.find((l) => l.phase === 'deregister' && l.level === 50);
+  assert.equal(failure?.balancer, 'elb/api');
+  assert.equal(summary.drain, 'deadline', 'api may still route here: wait out drainSeconds');
+  assert.equal(summary.exitCode, 0);
+});
+
+test('IMDS unreachable while a balancer endpoint is configured: ready rejects with IdentityError within about 2 s', async (t) => {
+  const server = await listen(() => 200);
+  t.after(() => server.close());
+  const started = Date.now();
+  const handle = createGracefulElb(
+    { server, elbName: 'web', logger: false, signals: [] },
+    { env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: 'http://127.0.0.1:9' }, process: fakeProcess() },
+  );
+  t.after(() => handle.close());
+  await assert.rejects(handle.ready, IdentityError);
+  assert.ok(Date.now() - started < 3000);
+  assert.equal(handle.state, 'failed');
+});
+
+test('a signal during a shutdown the app started itself is the first signal: it waits for the drain and exits 0', async (t) => {
+  const server = await listen(() => 200);
+  t.after(() => server.close());
+  const proc = fakeProcess();
+  const exits: number[] = [];
+  const handle = createGracefulElb(
+    { server, elbName: 'web', logger: false, drainSeconds: 2, quietMs: 200, exit: (c) => exits.push(c) },
+    { env: { AWS_EC2_METADATA_DISABLED: 'true' }, process: proc },
+  );
+  await handle.ready;
+  const summary = handle.shutdown('app decided');
+  proc.signal('SIGTERM');
+  assert.equal((await summary).exitCode, 0);
+  await waitFor(() => exits.length > 0);
+  assert.deepEqual(exits, [0]);
 });

@@ -243,3 +243,21 @@ test('wire format of ELBv2 answers: namespace 2015-12-01, member lists, Result a
   assert.equal(empty.status, 200);
   assert.match(empty.text, /<DeregisterTargetsResult><\/DeregisterTargetsResult>/);
 });
+
+test('targetRegistrationLagMs: right after RegisterTargets a target reads unused for a moment, as AWS may', async () => {
+  const lagged = await startLocalElb({ listenerPorts: 'ephemeral', logger: false, targetRegistrationLagMs: 400 });
+  try {
+    const client = clientsFor(lagged).v2;
+    const arn = lagged.status().targetGroups[0]!.arn;
+    await client.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: 'i-0ddd0000000000001', Port: backend.port }] }));
+    const early = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [{ Id: 'i-0ddd0000000000001', Port: backend.port }] }));
+    assert.deepEqual(early.TargetHealthDescriptions?.[0]?.TargetHealth, { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' });
+    await waitFor('the registration to become visible', async () => {
+      const r = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+      return ['initial', 'healthy'].includes(r.TargetHealthDescriptions?.[0]?.TargetHealth?.State ?? '');
+    });
+    client.destroy();
+  } finally {
+    await lagged.close();
+  }
+});

@@ -1,6 +1,6 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import {
   DeregisterInstancesFromLoadBalancerCommand,
   DescribeInstanceHealthCommand,
@@ -136,14 +136,14 @@ test('health checks move an instance out of service and back; traffic follows', 
 });
 
 test('deregistration: new requests keep arriving for the propagation delay, then none; in-flight requests finish; draining ends early when idle', async () => {
-  const slowMs = 1500;
+  const slowMs = 4000;
   const handler: Parameters<typeof startBackend>[1] = (req, res) => {
     const ms = req.url?.startsWith('/slow') ? slowMs : 0;
     setTimeout(() => res.writeHead(200).end('a'), ms);
   };
   const a = await backend('a', handler);
   const b = await backend('b');
-  const propagationDelayMs = 800;
+  const propagationDelayMs = 1500;
   const lb = await localElb({ config: classicConfig(300, ['i-a', 'i-b']), instances: { 'i-a': a.address, 'i-b': b.address }, propagationDelayMs });
   const url = listenerUrl(lb, 'web');
   await waitFor('both InService', async () => (await classicState(lb, 'i-a')).startsWith('InService') && (await classicState(lb, 'i-b')).startsWith('InService'));
@@ -163,11 +163,10 @@ test('deregistration: new requests keep arriving for the propagation delay, then
   const { classic } = clientsFor(lb);
   const deregisteredAt = Date.now();
   await classic.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: 'i-a' }] }));
-  assert.equal(await classicState(lb, 'i-a'), 'InService/Instance deregistration currently in progress.');
-
   // During the propagation delay the instance may still get new requests (as real balancer nodes do).
   const duringBefore = a.requests;
-  const during = await Promise.all(Array.from({ length: 6 }, () => get(url)));
+  const [during, state] = await Promise.all([Promise.all(Array.from({ length: 6 }, () => get(url))), classicState(lb, 'i-a')]);
+  assert.equal(state, 'InService/Instance deregistration currently in progress.');
   assert.ok(during.every((r) => r.status === 200));
   assert.ok(a.requests > duringBefore, 'some new requests still reached i-a within the propagation delay');
 
@@ -273,4 +272,63 @@ test('ELBv2: traffic through the ALB listener to healthy targets; draining lasts
   await waitFor('i-b unhealthy', async () => (await states()).join() === 'i-b:unhealthy');
   assert.equal((await get(url)).body, 'b', 'an ALB fails open when every target is unhealthy (AWS documents this)');
   v2.destroy();
+});
+
+/** Keeps `workers` requests in flight through `url` until stopped; counts outcomes by status (0 = socket error). */
+function loadLoop(url: string, workers = 4): { stop: () => Promise<Map<number, number>> } {
+  const outcomes = new Map<number, number>();
+  let running = true;
+  const agent = new Agent({ keepAlive: true });
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      const { status } = await new Promise<{ status: number }>((resolve) => {
+        const req = request(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+          res.on('error', () => resolve({ status: 0 }));
+        });
+        req.on('error', () => resolve({ status: 0 }));
+        req.end();
+      });
+      outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      return outcomes;
+    },
+  };
+}
+
+test('under load: leaving gracefully (deregister, wait for traffic to stop, then close) fails no request; closing abruptly does', async () => {
+  const slowish: Parameters<typeof startBackend>[1] = (_req, res) => setTimeout(() => res.writeHead(200).end('ok'), 5);
+  const a = await backend('a', slowish);
+  const b = await backend('b', slowish);
+  const lb = await localElb({ config: classicConfig(30, ['i-a', 'i-b']), instances: { 'i-a': a.address, 'i-b': b.address }, propagationDelayMs: 300 });
+  const url = listenerUrl(lb, 'web');
+  await waitFor('both InService', async () => (await classicState(lb, 'i-a')).startsWith('InService') && (await classicState(lb, 'i-b')).startsWith('InService'));
+
+  const graceful = loadLoop(url);
+  await waitFor('traffic on both', () => a.requests > 20 && b.requests > 20);
+  const { classic } = clientsFor(lb);
+  await classic.send(new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: 'i-a' }] }));
+  await waitFor('i-a drained', async () => (await classicState(lb, 'i-a')).startsWith('OutOfService'));
+  await a.close();
+  const servedByB = b.requests;
+  await waitFor('more traffic after i-a left', () => b.requests > servedByB + 50);
+  const calm = await graceful.stop();
+  assert.deepEqual([...calm.keys()], [200], `graceful: every request answered 200 (${JSON.stringify([...calm])})`);
+
+  const naive = loadLoop(url);
+  await waitFor('traffic on b', () => b.requests > servedByB + 100);
+  await b.close(); // no deregistration: the balancer keeps routing until health checks fail
+  await waitFor('i-b OutOfService', async () => (await classicState(lb, 'i-b')).startsWith('OutOfService'));
+  const rough = await naive.stop();
+  const failed = [...rough].filter(([status]) => status !== 200).reduce((n, [, count]) => n + count, 0);
+  assert.ok(failed > 0, `naive: requests failed (${JSON.stringify([...rough])})`);
+  assert.ok(rough.has(502) || rough.has(0), 'a refused or reset backend shows as 502 (or a cut connection)');
+  classic.destroy();
 });

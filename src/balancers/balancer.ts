@@ -18,6 +18,12 @@ export interface Balancer {
    * (Classic: ConnectionDraining timeout; target group: deregistration_delay), when it can be read.
    */
   drainLimitSeconds(signal?: AbortSignal): Promise<number | undefined>;
+  /**
+   * Past this many seconds after deregistration a drain is pointless for this balancer: it has closed every
+   * connection to the instance (target group: the deregistration delay). Absent or undefined: no such bound.
+   * With several balancers the drain is bounded by the longest of them, and only when every one has a bound.
+   */
+  maxDrainSeconds?(signal?: AbortSignal): Promise<number | undefined>;
 }
 
 export interface BalancerView {

@@ -7,17 +7,26 @@ export interface ElbClientInput {
   readonly apiTimeoutMs: number;
 }
 
-/**
- * The Classic ELB client the library uses when the caller passes none. Endpoint, credentials and region come from
- * the SDK's standard chain (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING, AWS_ENDPOINT_URL, static keys, instance role).
- */
-export function createElbClient(input: ElbClientInput): ElbClient {
-  return new ElasticLoadBalancingClient({
+/** The SDK client settings both balancer APIs (Classic and ELBv2) use. */
+export function elbClientConfig(input: ElbClientInput): {
+  region?: string;
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+} {
+  return {
     ...(input.region !== undefined && { region: input.region }),
     // One attempt: the library's own full-jitter policy (src/retry.ts) is the only retry loop, so the number of
     // calls under throttling stays bounded and visible in the logs instead of multiplying 3 × ours.
     maxAttempts: 1,
     // The SDK has no timeout by default: an unreachable endpoint would hold a shutdown for minutes.
     requestHandler: { connectionTimeout: input.apiTimeoutMs, requestTimeout: input.apiTimeoutMs },
-  });
+  };
+}
+
+/**
+ * The Classic ELB client the library uses when the caller passes none. Endpoint, credentials and region come from
+ * the SDK's standard chain (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING, AWS_ENDPOINT_URL, static keys, instance role).
+ */
+export function createElbClient(input: ElbClientInput): ElbClient {
+  return new ElasticLoadBalancingClient(elbClientConfig(input));
 }

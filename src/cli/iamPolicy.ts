@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   ACCOUNT_RULE,
   buildIamPolicy,
@@ -17,6 +17,7 @@ interface IamPolicyCliOptions {
   targetGroupArn?: string[];
   region?: string;
   account?: string;
+  discover?: boolean;
 }
 
 export function registerIamPolicyCommand(program: Command): void {
@@ -31,18 +32,23 @@ export function registerIamPolicyCommand(program: Command): void {
     .option('--target-group-arn <arn>', 'an ALB/NLB target group ARN (repeatable)', collect(ruleParser(TARGET_GROUP_ARN_RULE)))
     .option('--region <region>', 'region of the Classic ELBs (default: *)', ruleParser(REGION_RULE))
     .option('--account <id>', 'account id of the Classic ELBs (default: *)', ruleParser(ACCOUNT_RULE))
+    .addOption(
+      new Option('--discover', "for the library's discover mode: membership on every balancer of the region and account")
+        .conflicts(['elb', 'targetGroupArn']),
+    )
     .action(commandAction((options: IamPolicyCliOptions) => iamPolicy(options)));
 }
 
 async function iamPolicy(options: IamPolicyCliOptions): Promise<number> {
-  if (!options.elb?.length && !options.targetGroupArn?.length) {
-    throw new InvalidOptionError('--elb', undefined, 'given at least once (or --target-group-arn)');
+  if (!options.discover && !options.elb?.length && !options.targetGroupArn?.length) {
+    throw new InvalidOptionError('--elb', undefined, 'given at least once (or --target-group-arn, or --discover)');
   }
   const { policy, notes } = buildIamPolicy({
     ...(options.elb ? { elbNames: options.elb } : {}),
     ...(options.targetGroupArn ? { targetGroupArns: options.targetGroupArn } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.account ? { account: options.account } : {}),
+    ...(options.discover ? { discover: true } : {}),
   });
   process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
   for (const note of notes) process.stderr.write(`note: ${note}\n`);

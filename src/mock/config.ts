@@ -11,6 +11,8 @@ export interface LocalElbConfig {
   region?: string;
   accountId?: string;
   propagationDelayMs?: number;
+  /** How long a just-registered target reads `unused` (AWS's eventual consistency). Default 0. */
+  targetRegistrationLagMs?: number;
   /** instanceId -> 'host:port': where traffic and health checks for that instance go. */
   instances?: Record<string, string>;
   imds?: { instanceId?: string; region?: string; requireToken?: boolean };
@@ -110,6 +112,7 @@ export interface ResolvedLocalElbConfig {
   region: string;
   accountId: string;
   propagationDelayMs: number | undefined;
+  targetRegistrationLagMs: number | undefined;
   instances: Record<string, string>;
   imds: { instanceId: string | undefined; region: string | undefined; requireToken: boolean };
   classic: ClassicBalancerSpec[];
@@ -170,7 +173,7 @@ export function loadLocalElbConfigFile(path: string): ResolvedLocalElbConfig {
 /** Validates a config object (never mutates it) and applies the defaults. */
 export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
   const root = object(input, 'config');
-  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups']);
+  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'targetRegistrationLagMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups']);
   const instances: Record<string, string> = {};
   const instancesInput = optional(root.instances, (v) => object(v, 'instances'));
   for (const [id, address] of Object.entries(instancesInput ?? {})) {
@@ -199,6 +202,7 @@ export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
     region: optional(root.region, (v) => string(v, 'region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like us-east-1')) ?? LOCAL_ELB_DEFAULTS.region,
     accountId: optional(root.accountId, (v) => string(String(v), 'accountId', /^\d{12}$/, 'a 12-digit account id')) ?? LOCAL_ELB_DEFAULTS.accountId,
     propagationDelayMs: optional(root.propagationDelayMs, (v) => number(v, 'propagationDelayMs', 0, 600_000)),
+    targetRegistrationLagMs: optional(root.targetRegistrationLagMs, (v) => number(v, 'targetRegistrationLagMs', 0, 600_000)),
     instances,
     imds: {
       instanceId: optional(imdsInput.instanceId, (v) => instanceId(v, 'imds.instanceId')),

@@ -36,21 +36,27 @@ export class ControlPlane {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const requestId = newRequestId();
-    readBody(req, this.maxBodyBytes).then(
-      async (body) => {
-        if (body === undefined) {
-          // Refuse without buffering: AWS fronts answer 413 for bodies over their limit.
-          const error = new AwsQueryError('RequestEntityTooLarge', `Request body exceeds the ${this.maxBodyBytes} byte limit`, 413);
-          this.finish(res, error, undefined, undefined, requestId, started, { connection: 'close' });
-          return;
-        }
-        await this.dispatch(req, res, body, requestId, started);
-      },
-      (cause: unknown) => {
-        this.logger.debug({ err: cause, requestId }, 'control-plane request aborted');
+    readBody(req, this.maxBodyBytes)
+      .then(
+        async (body) => {
+          if (body === undefined) {
+            // Refuse without buffering: AWS fronts answer 413 for bodies over their limit.
+            const error = new AwsQueryError('RequestEntityTooLarge', `Request body exceeds the ${this.maxBodyBytes} byte limit`, 413);
+            this.finish(res, error, undefined, undefined, requestId, started, { connection: 'close' });
+            return;
+          }
+          await this.dispatch(req, res, body, requestId, started);
+        },
+        (cause: unknown) => {
+          this.logger.debug({ err: cause, requestId }, 'control-plane request aborted');
+          res.destroy();
+        },
+      )
+      .catch((err: unknown) => {
+        // Last line of defence: a bug here must cost one request, never the process.
+        this.logger.error({ err, requestId }, 'control-plane request failed');
         res.destroy();
-      },
-    );
+      });
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, body: string, requestId: string, started: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import { createProxyServer, type ProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 import type { ListenerRoute } from './store.js';
@@ -39,7 +39,8 @@ type ProxiedRequest = IncomingMessage & { [kClientConnection]?: string };
  */
 export class DataPlane {
   private readonly served = new Map<string, Served>();
-  private readonly agents = new Map<string, Agent>();
+  /** Per backend address: its keep-alive pool and the (immutable) proxy options, built once, not per request. */
+  private readonly upstreams = new Map<string, { agent: Agent; options: ServerOptions }>();
   private readonly proxy: ProxyServer;
   private readonly logger: Logger;
   private readonly host: string;
@@ -82,8 +83,8 @@ export class DataPlane {
     await this.pending;
     await Promise.all([...this.served.values()].map((s) => this.stop(s)));
     this.served.clear();
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    for (const upstream of this.upstreams.values()) upstream.agent.destroy();
+    this.upstreams.clear();
   }
 
   private async apply(routes: ListenerRoute[]): Promise<void> {
@@ -184,7 +185,7 @@ export class DataPlane {
     res.once('close', () => member.requestEnded(abort));
 
     const timeoutMs = Math.min(served.route.idleTimeoutSeconds() * 1000, LOCAL_ELB_DEFAULTS.upstreamTimeoutMs);
-    this.proxy.web(req, res, { target: `http://${address}`, agent: this.agentFor(address), proxyTimeout: timeoutMs }, (err) => {
+    const onError = (err: Error): void => {
       if (cut) return;
       const code = (err as NodeJS.ErrnoException).code;
       // http-proxy reports its own upstream timeout as a reset: tell the two apart by how long the request ran.
@@ -201,16 +202,23 @@ export class DataPlane {
       info.badGateway502 += 1;
       if (this.logger.isLevelEnabled('debug')) this.logger.debug({ balancer: info.balancer, instanceId: member.instanceId, address, code }, 'backend failed: 502');
       this.answer(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>');
-    });
+    };
+    try {
+      this.proxy.web(req, res, this.upstreamOptions(address, timeoutMs), onError);
+    } catch (err) {
+      // A request Node accepted but the proxy cannot forward costs that request (502), never the process.
+      onError(err as Error);
+    }
   }
 
-  private agentFor(address: string): Agent {
-    let agent = this.agents.get(address);
-    if (!agent) {
-      agent = new Agent({ keepAlive: true, maxFreeSockets: 256 });
-      this.agents.set(address, agent);
+  private upstreamOptions(address: string, timeoutMs: number): ServerOptions {
+    let upstream = this.upstreams.get(address);
+    if (!upstream || upstream.options.proxyTimeout !== timeoutMs) {
+      const agent = upstream?.agent ?? new Agent({ keepAlive: true, maxFreeSockets: 256 });
+      upstream = { agent, options: { target: new URL(`http://${address}`), agent, proxyTimeout: timeoutMs } };
+      this.upstreams.set(address, upstream);
     }
-    return agent;
+    return upstream.options;
   }
 
   private answer(res: ServerResponse, status: number, body: string): void {

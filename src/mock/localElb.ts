@@ -28,6 +28,11 @@ export interface LocalElbOptions {
   imds?: { instanceId?: string; region?: string; requireToken?: boolean };
   /** A pino logger, or false for silence. @default pino at level 'warn' on stderr */
   logger?: Logger | false;
+  /**
+   * For this long after RegisterTargets, DescribeTargetHealth says `unused` (Target.NotRegistered), as AWS's eventual
+   * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
+   */
+  targetRegistrationLagMs?: number;
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
 }
@@ -47,6 +52,8 @@ export interface LocalElbEnv {
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
   AWS_EC2_METADATA_SERVICE_ENDPOINT: string;
   AWS_REGION: string;
+  /** The AWS CLI v1 reads the region only from this one. */
+  AWS_DEFAULT_REGION: string;
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
 }
@@ -81,6 +88,10 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   if (typeof propagationDelayMs !== 'number' || !(propagationDelayMs >= 0 && propagationDelayMs <= 600_000)) {
     throw new LocalElbConfigError('propagationDelayMs', propagationDelayMs, 'a number of ms from 0 to 600000');
   }
+  const targetRegistrationLagMs = options.targetRegistrationLagMs ?? config.targetRegistrationLagMs ?? 0;
+  if (typeof targetRegistrationLagMs !== 'number' || !(targetRegistrationLagMs >= 0 && targetRegistrationLagMs <= 600_000)) {
+    throw new LocalElbConfigError('targetRegistrationLagMs', targetRegistrationLagMs, 'a number of ms from 0 to 600000');
+  }
   const addresses = new Map(Object.entries(config.instances));
   for (const [id, address] of Object.entries(options.instances ?? {})) {
     checkInstanceId(id, `instances (key ${JSON.stringify(id)})`);
@@ -101,6 +112,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     addresses,
     startHealthChecks: healthCheckRunner(logger),
     onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
+    targetRegistrationLagMs,
   });
   const imds = new Imds({
     instanceId: imdsInstanceId,
@@ -122,6 +134,16 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   });
 
   function route(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      routeUnsafe(req, res);
+    } catch (err) {
+      logger.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  }
+
+  function routeUnsafe(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
@@ -161,6 +183,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint,
     AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
     AWS_ACCESS_KEY_ID: LOCAL_ELB_DEFAULTS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_ELB_DEFAULTS.secretAccessKey,
   };

@@ -26,6 +26,8 @@ export class Member {
   okStreak = 0;
   failStreak = 0;
   lastFailure: { reason: HealthFailure; detail: string } | undefined;
+  /** ELBv2 eventual consistency: DescribeTargetHealth reports the target as not registered until this epoch ms. */
+  visibleAt = 0;
   /** While deregistering: new requests may still be routed until this epoch ms. */
   routeUntil = Number.POSITIVE_INFINITY;
   routed = 0;

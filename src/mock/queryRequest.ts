@@ -29,18 +29,6 @@ export class QueryRequest {
     return new QueryRequest(params, '');
   }
 
-  /** Every top-level key, e.g. for logs (never the values: callers filter what they print). */
-  keys(): string[] {
-    return [...this.params.keys()];
-  }
-
-  has(name: string): boolean {
-    if (this.params.has(name)) return true;
-    const prefix = `${name}.`;
-    for (const key of this.params.keys()) if (key.startsWith(prefix)) return true;
-    return false;
-  }
-
   /** A raw value without validation (Action, Version: their absence has its own AWS error). */
   raw(name: string): string | undefined {
     return this.params.get(name);

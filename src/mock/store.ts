@@ -39,6 +39,11 @@ export interface StoreOptions {
   startHealthChecks: StartHealthChecks;
   /** Listeners were added or removed: the data plane starts or stops servers. */
   onListenersChanged(): void;
+  /**
+   * DescribeTargetHealth is eventually consistent on AWS: right after RegisterTargets a target can read `unused`
+   * (Target.NotRegistered) for a moment. This long, the local ELB says so too (0: immediately consistent).
+   */
+  targetRegistrationLagMs: number;
 }
 
 /** The state AWS reports for a Classic instance (DescribeInstanceHealth). */
@@ -116,14 +121,8 @@ export class LocalElbStore {
     connectionDraining: { enabled: boolean; timeoutSeconds: number };
     idleTimeoutSeconds: number;
   }): ClassicBalancer {
-    const existing = this.classic.get(init.name);
-    if (existing) {
-      // CreateLoadBalancer is idempotent for the same listeners; anything else is a name clash.
-      if (sameListeners(existing.listeners, init.listeners)) return existing;
-      throw new AwsQueryError('DuplicateLoadBalancerName', `Load balancer name '${init.name}' already exists with different listeners`);
-    }
-    if ([...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
-      throw new AwsQueryError('DuplicateLoadBalancerName', `Load balancer name '${init.name}' is already in use`);
+    if (this.classic.has(init.name) || [...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
+      throw new AwsQueryError('DuplicateLoadBalancerName', `The specified load balancer name already exists for this account: ${init.name}`);
     }
     const lb = new ClassicBalancer({ ...init, region: this.region });
     this.classic.set(lb.name, lb);
@@ -374,6 +373,7 @@ export class LocalElbStore {
       if (member?.phase === 'registered') continue;
       if (member) this.revive(member);
       else tg.members.add(key, (member = new Member(target.id, port)));
+      member.visibleAt = Date.now() + this.options.targetRegistrationLagMs;
       this.logger.info({ targetGroup: tg.name, target: key, address: this.targetAddress(tg, member) }, 'target registered');
       if (!tg.healthCheck.enabled) member.health = 'healthy';
       else if (this.inUse(tg)) this.startTargetChecks(tg, member);
@@ -397,7 +397,7 @@ export class LocalElbStore {
   }
 
   targetHealth(tg: TargetGroup, member: Member | undefined): TargetHealthState {
-    if (!member || member.phase === 'leaving') return { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' };
+    if (!member || member.phase === 'leaving' || (member.phase === 'registered' && Date.now() < member.visibleAt)) return { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' };
     if (member.phase === 'draining') return { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' };
     if (!this.inUse(tg)) return { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' };
     if (!tg.healthCheck.enabled) return { State: 'unavailable', Reason: 'Target.HealthCheckDisabled', Description: 'Health checks disabled' };
@@ -479,11 +479,6 @@ export class LocalElbStore {
       if (used && tg.healthCheck.enabled) this.startTargetChecks(tg, member);
       if (!used && tg.healthCheck.enabled) member.resetHealth();
     }
-  }
-
-  /** ModifyTargetGroup-style changes to the health check restart the probe loops. */
-  restartTargetChecks(tg: TargetGroup): void {
-    if (this.inUse(tg)) this.targetGroupUseChanged(tg);
   }
 
   // ---------------------------------------------------------------- data plane view
@@ -622,9 +617,4 @@ function timer(ms: number, fn: () => void): () => void {
 function checkInstanceIds(ids: string[]): void {
   const bad = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
   if (bad !== undefined) throw new AwsQueryError('InvalidInstance', `Could not find EC2 instance ${bad}.`);
-}
-
-function sameListeners(a: ClassicListenerSpec[], b: ClassicListenerSpec[]): boolean {
-  const key = (l: ClassicListenerSpec): string => `${l.protocol}:${l.loadBalancerPort}:${l.instanceProtocol}:${l.instancePort}`;
-  return a.length === b.length && a.map(key).sort().join() === b.map(key).sort().join();
 }

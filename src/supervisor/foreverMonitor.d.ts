@@ -30,6 +30,9 @@ declare module 'forever-monitor' {
     readonly running: boolean;
     readonly child: ChildProcess | undefined;
     readonly times: number;
+    /** When the current child was spawned (epoch ms); `now - ctime < minUptime` on exit means spinning. */
+    readonly ctime: number;
+    readonly minUptime: number;
     /** Read when the child exits: the monitor gives up once `times >= max`. */
     max: number | undefined;
     start(restart?: boolean): this;

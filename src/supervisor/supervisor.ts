@@ -136,7 +136,9 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       } else if (code !== null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(code)) {
         // forever-monitor decides on the restart right after this event, from `times >= max`.
         monitor.max = 0;
-      } else {
+      } else if (willRestart(monitor)) {
+        // Only when forever-monitor will really restart: a spinning child or the last allowed exit is final, and
+        // saying 'restarting' for it would make `validate` report a restart that never comes.
         state.status = 'restarting';
       }
       save();
@@ -268,4 +270,10 @@ function waitClosed(stream: Readable | null | undefined): Promise<void> {
 
 function endStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve) => stream.end(resolve));
+}
+
+/** forever-monitor's own restart decision, taken right after 'exit:code' (monitor.js, child 'exit' handler). */
+function willRestart(monitor: Monitor): boolean {
+  const spinning = Date.now() - monitor.ctime < monitor.minUptime;
+  return !spinning && monitor.times + 1 < (monitor.max ?? Number.POSITIVE_INFINITY);
 }

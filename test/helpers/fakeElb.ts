@@ -32,8 +32,8 @@ export interface FakeElb {
   readonly env: Record<string, string>;
   /** A real SDK client for this endpoint (in-process tests; forked ones use `env`). */
   client(): ElasticLoadBalancingClient;
-  /** The next `count` calls of `action` (any action if omitted) answer 400 Throttling. */
-  throttle(count: number, action?: string): void;
+  /** The next `count` calls of `action` (any action if omitted) on `balancer` (any if omitted) answer 400 Throttling. */
+  throttle(count: number, action?: string, balancer?: string): void;
   /** true: every new connection is reset at once (the API is unreachable); false: back to normal. */
   unreachable(on: boolean): void;
   /** The current DescribeInstanceHealth state of an instance. */
@@ -55,7 +55,7 @@ export async function startFakeElb(options: FakeElbOptions = {}): Promise<FakeEl
   const drainingMs = (options.connectionDrainingSeconds ?? 300) * 1000;
   const calls: FakeElbCall[] = [];
   const sockets = new Set<Socket>();
-  const throttles: Array<{ left: number; action: string | undefined }> = [];
+  const throttles: Array<{ left: number; action: string | undefined; balancer: string | undefined }> = [];
   let refuse = false;
   let requestCounter = 0;
 
@@ -81,7 +81,9 @@ export async function startFakeElb(options: FakeElbOptions = {}): Promise<FakeEl
 
   const handle = (params: Record<string, string>, res: ServerResponse): number => {
     const action = params.Action ?? '';
-    const throttle = throttles.find((t) => t.left > 0 && (t.action === undefined || t.action === action));
+    const throttle = throttles.find(
+      (t) => t.left > 0 && (t.action === undefined || t.action === action) && (t.balancer === undefined || t.balancer === params.LoadBalancerName),
+    );
     if (throttle !== undefined) {
       throttle.left--;
       error(res, 400, 'Throttling', 'Rate exceeded');
@@ -168,8 +170,8 @@ export async function startFakeElb(options: FakeElbOptions = {}): Promise<FakeEl
         maxAttempts: 1,
       });
     },
-    throttle(count, action) {
-      throttles.push({ left: count, action });
+    throttle(count, action, balancer) {
+      throttles.push({ left: count, action, balancer });
     },
     unreachable(on) {
       refuse = on;

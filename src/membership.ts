@@ -1,0 +1,83 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
+import type { Memberships } from './balancers/memberships.js';
+import { MembershipStateError } from './errors.js';
+
+/**
+ * The balancers discovery found, remembered across a restart. The shutdown leaves every one of them, so a discovery
+ * run on the next start would find nothing: the file is what lets the new process rejoin exactly that set.
+ */
+interface MembershipFile {
+  readonly version: 1;
+  /** A file copied to another instance (a baked image) must not make that instance join this one's balancers. */
+  readonly instanceId: string;
+  readonly savedAt: string;
+  readonly elbNames: readonly string[];
+  readonly targetGroups: ReadonlyArray<{ readonly targetGroupArn: string; readonly port: number }>;
+}
+
+export type RememberedMemberships =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'remembered'; readonly memberships: Memberships }
+  /** The file exists but cannot be used (corrupt, another instance's): said in a warning, then ignored. */
+  | { readonly kind: 'ignored'; readonly reason: string };
+
+/**
+ * The default place of the file: `<GRACEFUL_ELB_STATE_DIR>/membership-<port>.json`, the state dir defaulting to the
+ * supervisor's (`~/.local/state/graceful-elb` of the user, from the password database rather than $HOME, which
+ * CodeDeploy's `runas` does not reset). Keyed by the listening port: several apps on one machine share the dir.
+ */
+export function defaultMembershipFile(stateDir: string | undefined, port: number): string {
+  return join(stateDir ?? defaultStateDir(), `membership-${port}.json`);
+}
+
+function defaultStateDir(): string {
+  try {
+    return join(userInfo().homedir, '.local', 'state', 'graceful-elb');
+  } catch {
+    // No password entry (some containers run as an arbitrary uid).
+    return join(tmpdir(), `graceful-elb-${process.getuid?.() ?? 'user'}`);
+  }
+}
+
+export async function readMemberships(path: string, instanceId: string): Promise<RememberedMemberships> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+    return { kind: 'ignored', reason: `unreadable: ${(error as Error).message}` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: 'ignored', reason: 'not valid JSON' };
+  }
+  const file = parsed as Partial<MembershipFile> | null;
+  if (typeof file !== 'object' || file === null || file.version !== 1 || !Array.isArray(file.elbNames) || !Array.isArray(file.targetGroups)) {
+    return { kind: 'ignored', reason: 'not a graceful-elb membership file (version 1)' };
+  }
+  if (file.instanceId !== instanceId) return { kind: 'ignored', reason: `it belongs to instance ${String(file.instanceId)}, not ${instanceId}` };
+  const validNames = file.elbNames.every((n) => typeof n === 'string' && n.length > 0);
+  const validGroups = file.targetGroups.every(
+    (g) => typeof g === 'object' && g !== null && parseTargetGroupArn(g.targetGroupArn) !== undefined && Number.isInteger(g.port) && g.port >= 1 && g.port <= 65535,
+  );
+  if (!validNames || !validGroups) return { kind: 'ignored', reason: 'it holds an entry that is not a balancer name or a target group ARN and port' };
+  return { kind: 'remembered', memberships: { elbNames: file.elbNames, targetGroups: file.targetGroups } };
+}
+
+/** Replaces the file atomically (write then rename): a crash mid-write must not leave half a list behind. */
+export async function writeMemberships(path: string, instanceId: string, memberships: Memberships): Promise<void> {
+  const file: MembershipFile = { version: 1, instanceId, savedAt: new Date().toISOString(), ...memberships };
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, path);
+  } catch (error) {
+    throw new MembershipStateError(path, { cause: error });
+  }
+}
