@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { registerDemoCommand } from './cli/demo.js';
 import { registerIamPolicyCommand } from './cli/iamPolicy.js';
 import { registerMockCommand } from './cli/mock.js';
 import { registerStartCommand } from './cli/start.js';
@@ -25,5 +26,6 @@ registerStatusCommand(program);
 registerValidateCommand(program);
 registerIamPolicyCommand(program);
 registerMockCommand(program);
+registerDemoCommand(program);
 
 await program.parseAsync(process.argv);
