@@ -46,7 +46,9 @@ type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
 export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
   const { server, healthPath } = input;
   const now = input.now ?? Date.now;
-  const open = new Map<ServerResponse, { method: string; url: string; at: number }>();
+  // Per request this is the whole cost the library adds on the hot path: one Map entry holding a number and one
+  // shared 'close' listener (no closure, no object); method and URL are read from `res.req` only when logged.
+  const open = new Map<ServerResponse, number>();
   let lastRequestAt: number | undefined;
   let cutAfterSignal = 0;
   let draining = false;
@@ -54,8 +56,13 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
   const hadOwnEmit = Object.prototype.hasOwnProperty.call(server, 'emit');
   const originalEmit = server.emit as Emit;
 
+  function onClose(this: ServerResponse): void {
+    open.delete(this);
+    if (draining && !this.writableFinished) cutAfterSignal++;
+  }
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const isHealth = pathOf(req.url) === healthPath;
+    const isHealth = isPath(req.url, healthPath);
     if (draining) {
       if (!res.headersSent) res.setHeader('Connection', 'close');
       if (isHealth) {
@@ -67,19 +74,18 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
     // Health checks (the balancer's and our probe) are not traffic: counting them would keep the quiet window open forever.
     if (!isHealth) {
       lastRequestAt = now();
-      open.set(res, { method: req.method ?? 'GET', url: req.url ?? '', at: lastRequestAt });
-      res.once('close', () => {
-        open.delete(res);
-        if (draining && !res.writableFinished) cutAfterSignal++;
-      });
+      open.set(res, lastRequestAt);
+      // 'close' fires once per response, so `on` (no once-wrapper) is enough.
+      res.on('close', onClose);
     }
     return originalEmit.call(server, 'request', req, res);
   };
 
-  const emit: Emit = function (this: unknown, event, ...args) {
-    if (event === 'request') return onRequest(args[0] as IncomingMessage, args[1] as ServerResponse);
-    return originalEmit.call(this, event, ...args);
-  };
+  // `arguments` rather than rest parameters: emit runs for every event of every socket, and this allocates nothing.
+  const emit = function (this: unknown, event: string | symbol, req?: unknown, res?: unknown): boolean {
+    if (event === 'request') return onRequest(req as IncomingMessage, res as ServerResponse);
+    return Reflect.apply(originalEmit, this, arguments) as boolean;
+  } as Emit;
   (server as { emit: Emit }).emit = emit;
 
   return {
@@ -94,7 +100,7 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
     },
     openRequests() {
       const at = now();
-      return [...open.values()].map((r) => ({ method: r.method, url: r.url, ageMs: at - r.at }));
+      return [...open].map(([res, since]) => ({ method: res.req?.method ?? 'GET', url: res.req?.url ?? '', ageMs: at - since }));
     },
     startDraining() {
       if (draining) return;
@@ -113,8 +119,8 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
   };
 }
 
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+/** `url` is `path` with or without a query string; compared in place, since slicing would allocate per request. */
+function isPath(url: string | undefined, path: string): boolean {
+  if (url === undefined || !url.startsWith(path)) return false;
+  return url.length === path.length || url.charCodeAt(path.length) === 63; // '?'
 }
