@@ -1,7 +1,7 @@
 // `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead, idle
 // shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
 // benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
-//   npm run bench -- [--repeats N] [--quick] [--only approaches,overhead,idle]
+//   npm run bench -- [--repeats N] [--quick] [--only approaches,overhead,idle,dataplane]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,11 +9,12 @@ import { BENCH_DEFAULTS, DEMO_DEFAULTS } from '../src/demo/defaults.js';
 import { modelFleetDeployment } from '../src/demo/fleetModel.js';
 import { describeMachine, machineInfo } from '../src/demo/machine.js';
 import { compareApproaches, type ApproachResult, type ApproachSettings } from './approaches.js';
+import { measureDataPlane, type DataPlaneResult } from './dataPlaneSection.js';
 import { measureIdleShutdown, type IdleShutdownResult } from './idleShutdown.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { duration, markdownTable, seconds } from './stats.js';
 
-const SECTIONS = ['approaches', 'overhead', 'idle'] as const;
+const SECTIONS = ['approaches', 'overhead', 'idle', 'dataplane'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const packageRoot = resolve(import.meta.dirname, '..');
@@ -50,6 +51,7 @@ log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
 let approaches: ApproachResult[] | undefined;
 let overhead: OverheadResult | undefined;
 let idle: IdleShutdownResult | undefined;
+let dataPlane: DataPlaneResult | undefined;
 if (wanted('approaches')) {
   log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
   approaches = await compareApproaches(settings, packageRoot, values.quick ? undefined : resultsDir, log);
@@ -62,6 +64,10 @@ if (wanted('idle')) {
   log('Idle shutdown (SIGTERM with no traffic):');
   idle = await measureIdleShutdown(packageRoot, log);
 }
+if (wanted('dataplane')) {
+  log('Local ELB data plane (direct vs through a listener):');
+  dataPlane = await measureDataPlane(packageRoot, log);
+}
 
 const fleet = approaches?.map((a) => ({ mode: a.mode, ...modelFleetDeployment(BENCH_DEFAULTS.fleetSize, { kind: 'OneAtATime' }, a.medianHooksMs) }));
 const markdown = render();
@@ -70,7 +76,7 @@ const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : val
 writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
 writeFileSync(
   join(resultsDir, `bench-${stamp}.json`),
-  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, overhead, idleShutdown: idle, fleetModel: fleet }, null, 2)}\n`,
+  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, overhead, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
 );
 log('');
 log(markdown);
@@ -141,5 +147,6 @@ function render(): string {
       ),
     );
   }
+  if (dataPlane) parts.push('', `**Local ELB data plane** (what the demo's balancer adds to each request):`, '', dataPlane.markdown);
   return parts.join('\n');
 }
