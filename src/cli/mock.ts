@@ -23,7 +23,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function registerMockCommand(program: Command): void {
   program
     .command('mock')
-    .description('Run a local ELB: the Classic and ELBv2 APIs, instance metadata, and listeners that really route traffic')
+    .summary('run a local ELB: the Classic and ELBv2 APIs, instance metadata, listeners that really route traffic')
+    .description('Runs a local ELB in the foreground until SIGINT/SIGTERM: the Classic and ELBv2 Query APIs, instance metadata, and listeners that really route traffic. Prints the env to export and the listener URLs.')
     .option('--port <port>', 'control plane + IMDS + status port (0 = any free port)', String(LOCAL_ELB_DEFAULTS.cliPort))
     .option('--host <host>', 'address to bind (anything but loopback exposes an unauthenticated API)', LOCAL_ELB_DEFAULTS.host)
     .option('--config <file>', 'YAML or JSON file declaring balancers, target groups and instances (default: embedded)')
