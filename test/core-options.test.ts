@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { InvalidOptionError } from '../src/errors.js';
 import { DEFAULTS, resolveOptions, type GracefulElbOptions } from '../src/options.js';
+import { assertInvalidOption } from './helpers/invalidOption.js';
 
 const server = createServer();
 const base: GracefulElbOptions = { server, elbName: 'web', logger: false };
@@ -122,16 +123,6 @@ const BAD: Array<[string, Record<string, unknown>, Record<string, string>, strin
 
 for (const [description, options, env, option, value] of BAD) {
   test(`bad input: ${description} → InvalidOptionError naming ${option}`, () => {
-    assert.throws(
-      () => resolveOptions({ ...base, ...options } as unknown as GracefulElbOptions, env),
-      (error: unknown) => {
-        assert.ok(error instanceof InvalidOptionError, `got ${String(error)}`);
-        assert.equal(error.code, 'ERR_GRACEFUL_ELB_INVALID_OPTION');
-        assert.equal(error.option, option);
-        assert.deepEqual(error.value, value);
-        assert.ok(error.message.includes(`\`${option}\``), error.message);
-        return true;
-      },
-    );
+    assertInvalidOption(() => resolveOptions({ ...base, ...options } as unknown as GracefulElbOptions, env), option, value);
   });
 }
