@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_BALANCER, demoBalancerConfig } from '../src/demo/balancerConfig.js';
 import { DEMO_DEFAULTS } from '../src/demo/defaults.js';
-import { DEMO_APP_SCRIPT, demoInstanceId, freePort } from '../src/demo/fleet.js';
+import { DEMO_APP_SCRIPT, demoInstanceId } from '../src/demo/fleet.js';
+import { freePort } from '../src/freePort.js';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
 
 /** One example app started directly (no supervisor), with or without the library, behind a local ELB of its own. */

@@ -1,6 +1,7 @@
 import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
 import { InvalidOptionError } from './errors.js';
 import type { Env, GracefulElbOptions } from './options.js';
+import { envText } from './envText.js';
 
 /** One target group to join; `port` undefined means the server's listening port. */
 export interface TargetGroupSelection {
@@ -35,7 +36,7 @@ type SelectionInput = Pick<GracefulElbOptions, 'elbName' | 'targetGroupArn' | 't
  * Classic ELB named in the code". Errors name the option (or env var) at fault and its value.
  */
 export function resolveBalancerSelection(input: SelectionInput, env: Env): BalancerSelection {
-  const fromEnv = Object.values(BALANCER_ENV).some((name) => nonEmpty(env[name]) !== undefined);
+  const fromEnv = Object.values(BALANCER_ENV).some((name) => envText(env[name]) !== undefined);
   const selection = fromEnv ? selectionFromEnv(env) : selectionFromOptions(input);
   const names = fromEnv
     ? { elbName: BALANCER_ENV.elbName, targetGroups: BALANCER_ENV.targetGroupArns, discover: BALANCER_ENV.discover }
@@ -62,7 +63,7 @@ export function resolveBalancerSelection(input: SelectionInput, env: Env): Balan
 function selectionFromEnv(env: Env): BalancerSelection {
   const names = list(env[BALANCER_ENV.elbName]);
   const arns = list(env[BALANCER_ENV.targetGroupArns]);
-  const discoverText = nonEmpty(env[BALANCER_ENV.discover])?.toLowerCase();
+  const discoverText = envText(env[BALANCER_ENV.discover])?.toLowerCase();
   const discover = discoverText === undefined ? false : DISCOVER_VALUES[discoverText];
   if (discover === undefined) throw new InvalidOptionError(BALANCER_ENV.discover, env[BALANCER_ENV.discover], '1, true, 0 or false');
   return {
@@ -124,10 +125,6 @@ function checkArn(arn: unknown, option: string): string {
 }
 
 function list(text: string | undefined): string[] {
-  const value = nonEmpty(text);
+  const value = envText(text);
   return value === undefined ? [] : value.split(',').map((item) => item.trim());
-}
-
-function nonEmpty(text: string | undefined): string | undefined {
-  return text === undefined || text.trim() === '' ? undefined : text.trim();
 }

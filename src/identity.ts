@@ -1,6 +1,7 @@
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { IdentityError } from './errors.js';
 import type { Env } from './options.js';
+import { envText } from './envText.js';
 
 /** Who this process is on AWS, or the decision to run without a balancer. */
 export type Identity =
@@ -27,7 +28,7 @@ export interface IdentityInput {
  */
 export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
   const { env } = input;
-  let region = input.region ?? nonEmpty(env.AWS_REGION);
+  let region = input.region ?? envText(env.AWS_REGION);
   // The region only configures the client the library builds; a caller's own client already has one.
   const readRegion = async (): Promise<string | undefined> =>
     region ?? (input.clientGiven ? undefined : await readImds(input, 'meta-data/placement/region').catch(() => undefined));
@@ -43,7 +44,7 @@ export async function resolveIdentity(input: IdentityInput): Promise<Identity> {
     const hints = [
       input.clientGiven && 'client option',
       region !== undefined && 'region',
-      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => nonEmpty(env[name])),
+      ...['AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING', 'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2', 'AWS_ENDPOINT_URL', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'].filter((name) => envText(env[name])),
     ].filter((hint): hint is string => typeof hint === 'string');
     if (hints.length === 0) {
       return { kind: 'none', reason: 'instance metadata (IMDS) unreachable and no instance id, region, endpoint or client configured' };
@@ -61,7 +62,7 @@ async function readImds(input: IdentityInput, path: string): Promise<string> {
   const { env, signal } = input;
   signal?.throwIfAborted();
   if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') throw new IdentityError('IMDS is disabled (AWS_EC2_METADATA_DISABLED=true)');
-  const endpoint = nonEmpty(env.AWS_EC2_METADATA_SERVICE_ENDPOINT);
+  const endpoint = envText(env.AWS_EC2_METADATA_SERVICE_ENDPOINT);
   const service = new MetadataService({
     ...(endpoint !== undefined && { endpoint }),
     httpOptions: { timeout: input.imdsTimeoutMs },
@@ -86,8 +87,4 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

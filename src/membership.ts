@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
 import type { Memberships } from './balancers/memberships.js';
 import { MembershipStateError } from './errors.js';
+import { defaultStateDir } from './stateDir.js';
 
 /**
  * The balancers discovery found, remembered across a restart. The shutdown leaves every one of them, so a discovery
@@ -31,15 +31,6 @@ export type RememberedMemberships =
  */
 export function defaultMembershipFile(stateDir: string | undefined, port: number): string {
   return join(stateDir ?? defaultStateDir(), `membership-${port}.json`);
-}
-
-function defaultStateDir(): string {
-  try {
-    return join(userInfo().homedir, '.local', 'state', 'graceful-elb');
-  } catch {
-    // No password entry (some containers run as an arbitrary uid).
-    return join(tmpdir(), `graceful-elb-${process.getuid?.() ?? 'user'}`);
-  }
 }
 
 export async function readMemberships(path: string, instanceId: string): Promise<RememberedMemberships> {

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BALANCER_ENV, resolveBalancerSelection, type TargetGroupSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
+import { envText } from './envText.js';
 
 /** Anything with the AWS SDK client's `send` (the SDK client itself, or a wrapper around it). */
 export type ElbClient = Pick<ElasticLoadBalancingClient, 'send'>;
@@ -226,7 +227,7 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   if (stateFile !== undefined && (typeof stateFile !== 'string' || stateFile.trim() === '')) {
     throw new InvalidOptionError(stateFileFromEnv !== undefined ? ENV_OVERRIDES.stateFile : 'stateFile', stateFile, 'a file path');
   }
-  const stateDir = env[ENV_OVERRIDES.stateDir]?.trim() || undefined;
+  const stateDir = envText(env[ENV_OVERRIDES.stateDir]);
 
   const drainSeconds = fromEnvNumber(env, ENV_OVERRIDES.drainSeconds) ?? input.drainSeconds ?? DEFAULTS.drainSeconds;
   const drainOption = env[ENV_OVERRIDES.drainSeconds] !== undefined ? ENV_OVERRIDES.drainSeconds : 'drainSeconds';

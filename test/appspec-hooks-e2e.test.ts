@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
 import { readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
+import { freePort } from '../src/freePort.js';
 
 // autocannon ships no types: the part used here, typed at the one place it is loaded.
 interface AutocannonResult {
@@ -38,15 +38,6 @@ interface Instance {
   id: string;
   port: number;
   stateDir: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
 }
 
 function get(url: string): Promise<{ status: number; body: string }> {

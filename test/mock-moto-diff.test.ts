@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing';
 import * as v2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
 import { waitFor } from './mock-helpers.js';
+import { freePort } from '../src/freePort.js';
 
 // Differential test: the same request sequence to moto_server and to the local ELB, answers compared field by field
 // where moto follows AWS. Where the local ELB deliberately differs, the test asserts both sides of the difference
@@ -20,14 +20,6 @@ let lb: LocalElb;
 
 type Observation = Record<string, unknown> & { error?: string; code?: string; status?: number };
 type Observations = Record<string, Observation>;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 before(async () => {
   lb = await startLocalElb({ config: {}, listenerPorts: 'ephemeral', logger: false });

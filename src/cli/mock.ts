@@ -4,6 +4,7 @@ import { GracefulElbError, LocalElbConfigError } from '../errors.js';
 import { hostPort, instanceId as checkInstanceId } from '../mock/config.js';
 import { LOCAL_ELB_DEFAULTS } from '../mock/defaults.js';
 import { startLocalElb, type LocalElb } from '../mock/localElb.js';
+import { collect } from './argParsers.js';
 
 interface MockFlags {
   port: string;
@@ -28,7 +29,7 @@ export function registerMockCommand(program: Command): void {
     .option('--port <port>', 'control plane + IMDS + status port (0 = any free port)', String(LOCAL_ELB_DEFAULTS.cliPort))
     .option('--host <host>', 'address to bind (anything but loopback exposes an unauthenticated API)', LOCAL_ELB_DEFAULTS.host)
     .option('--config <file>', 'YAML or JSON file declaring balancers, target groups and instances (default: embedded)')
-    .option('--instance <id=host:port>', 'where an instance\'s traffic and health checks go (repeatable)', collect, [])
+    .option('--instance <id=host:port>', 'where an instance\'s traffic and health checks go (repeatable)', collect((value) => value), [])
     .option('--propagation-delay-ms <ms>', 'how long a deregistered instance keeps receiving new requests', undefined)
     .option('--listener-ports <mode>', "'config': listeners on their declared ports; 'ephemeral': each on a free port", 'config')
     .option('--imds-instance-id <id>', 'the instance id IMDS reports (default: the first --instance, else a fixed id)')
@@ -115,10 +116,6 @@ function untilSignal(): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function integerFlag(flag: string, text: string, min: number, max: number): number {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../freePort.js';
 import type { LocalElbEnv } from '../mock/localElb.js';
 import type { DemoMode } from './report.js';
 
@@ -29,19 +29,6 @@ export const DEMO_APP_SCRIPT = 'examples/app.mjs';
 /** Instance ids in EC2's shape, recognisable in logs: i-0de00000000000001, … */
 export function demoInstanceId(index: number): string {
   return `i-0de${String(index + 1).padStart(14, '0')}`;
-}
-
-/** A port nobody listens on right now (the app binds it itself; the short race is acceptable for a demo). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 /** Ids and ports, before the balancer exists (it needs their addresses). */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+
+export { defaultStateDir } from '../stateDir.js';
 
 /** The files of one supervised app: `<stateDir>/<name>/…`. */
 export interface StatePaths {
@@ -17,21 +18,6 @@ export interface StatePaths {
   errLog: string;
   /** The supervisor's own JSON log lines (and anything it prints if it crashes). */
   supervisorLog: string;
-}
-
-/**
- * The default state dir: `~/.local/state/graceful-elb` of the user running the command. The home dir comes
- * from the password database, not $HOME: CodeDeploy runs hooks through `su` for `runas`, and an inherited
- * HOME would point one user at another's directory. Per user on purpose: only the same user (or root) can
- * signal the supervisor anyway, so all three hooks must use the same `runas`.
- */
-export function defaultStateDir(): string {
-  try {
-    return join(userInfo().homedir, '.local', 'state', 'graceful-elb');
-  } catch {
-    // No password entry (some containers run as an arbitrary uid).
-    return join(tmpdir(), `graceful-elb-${process.getuid?.() ?? 'user'}`);
-  }
 }
 
 export function statePaths(stateDir: string, name: string): StatePaths {

@@ -1,18 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { waitFor } from './capture.js';
+import { freePort } from '../../src/freePort.js';
 
 /** Whether moto_server is on PATH (CI has it; elsewhere tests skip and say why). */
 export function motoAvailable(): boolean {
   return spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts moto_server on a free loopback port and waits until it answers. */
