@@ -8,6 +8,11 @@ export const EXIT_CODES = {
   shutdownTimeout: 1,
   /** Startup failed (health never passed, never in service) and `exitOnStartupFailure` is set; left cleanly. */
   startupFailed: 3,
+  /**
+   * The app crashed (an uncaught exception or unhandled rejection the app does not handle itself): the library left
+   * the balancers, drained for at most `crashDrainSeconds` and closed. sysexits' EX_SOFTWARE; the supervisor restarts it.
+   */
+  crashed: 70,
 } as const;
 
 /** A second signal: the shell convention 128 + signal number (SIGINT 130, SIGTERM 143). */

@@ -5,8 +5,9 @@ import { abortAfter } from './abortAfter.js';
 import type { Balancer } from './balancers/balancer.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
-import { resolveBalancers } from './balancers/resolveBalancers.js';
+import { membershipsOf, resolveBalancers } from './balancers/resolveBalancers.js';
 import { waitInService } from './balancers/waitInService.js';
+import { AppCrashedError, installCrashHandlers, nodeFlagsOf, type CrashEvent, type CrashHandlers, type CrashSource } from './crashHandlers.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
 import { ForcedBySignalError, GracefulElbError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
 import { EXIT_CODES, signalExitCode } from './exitCodes.js';
@@ -14,7 +15,8 @@ import { probeHealth } from './healthProbe.js';
 import { resolveIdentity } from './identity.js';
 import { createIpcNotifier, type IpcNotifier, type Send } from './ipc.js';
 import { AWS_DEFAULT_IDLE_TIMEOUT_SECONDS, raiseKeepAlive } from './keepAlive.js';
-import type { LifecycleState } from './lifecycleMessage.js';
+import type { JoinedBalancers, LifecycleState } from './lifecycleMessage.js';
+import { countOpen, trackUpgrades, type OpenConnections, type UpgradeTracker } from './longLivedConnections.js';
 import { resolveOptions, type ElbClient, type ElbV2Client, type Env, type GracefulElbOptions, type ResolvedOptions } from './options.js';
 import { isAbortError } from './retry.js';
 import { prepareServerClose, type ServerCloser } from './serverClose.js';
@@ -41,12 +43,25 @@ export interface ShutdownSummary {
   readonly exitCode: number;
   /** Requests cut at the end of the grace period (their socket closed before the response finished). */
   readonly cutRequests: number;
+  /** Everything cut when the server closed, by kind (`cutRequests` = stream + request). */
+  readonly cut: OpenConnections;
   readonly durationMs: number;
+}
+
+/** What the `draining` event says: the app's cue to close its long-lived connections (WebSocket 1001, end SSE streams). */
+export interface DrainingInfo {
+  readonly reason: string;
+  /** epoch ms: what is still open then is cut (the drain's bound; the server closes right after). */
+  readonly deadlineAt: number;
+  /** What is open as the drain starts, by kind. */
+  readonly open: OpenConnections;
 }
 
 export type GracefulElbEvents = {
   state: [state: LifecycleState, previous: LifecycleState];
   ready: [info: ReadyInfo];
+  /** The balancers have been told to stop routing here: close long-lived connections now, properly. */
+  draining: [info: DrainingInfo];
 };
 
 /** The handle `gracefulElb()` returns. */
@@ -71,6 +86,10 @@ export interface LifecycleDeps {
   };
   readonly createClient?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbClient;
   readonly createV2Client?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbV2Client;
+  /** Where uncaught exceptions and unhandled rejections are heard (`process`); absent: crashes are not handled. */
+  readonly crashSource?: CrashSource;
+  /** Node's own flags (execArgv + NODE_OPTIONS), for `--unhandled-rejections`. */
+  readonly nodeFlags?: readonly string[];
 }
 
 // How often the drain re-decides from the traffic counters (cheap, local); the balancer is polled at pollIntervalMs.
@@ -83,7 +102,12 @@ const IPC_FLUSH_MS = 1000;
  * Options are checked here (throws InvalidOptionError); env overrides are read here, never at import.
  */
 export function gracefulElb(options: GracefulElbOptions): GracefulElb {
-  return createGracefulElb(options, { env: process.env, process: { on: process.on.bind(process), off: process.off.bind(process), send: process.send?.bind(process) as Send | undefined, pid: process.pid } });
+  return createGracefulElb(options, {
+    env: process.env,
+    process: { on: process.on.bind(process), off: process.off.bind(process), send: process.send?.bind(process) as Send | undefined, pid: process.pid },
+    crashSource: process,
+    nodeFlags: nodeFlagsOf(process.execArgv, process.env.NODE_OPTIONS),
+  });
 }
 
 /** gracefulElb() with the outside world injected (tests). */
@@ -100,6 +124,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   readonly #machine: StateMachine;
   readonly #traffic: TrafficTracker;
   readonly #closer: ServerCloser;
+  readonly #upgrades: UpgradeTracker;
+  readonly #crashHandlers: CrashHandlers | undefined;
+  readonly #onServerClose = (): void => this.#serverClosedByApp();
   readonly #startedAt = Date.now();
   /** Aborted when the shutdown starts (or close()): every startup wait ends at once. */
   readonly #startup = new AbortController();
@@ -121,6 +148,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #signalAt: number | undefined;
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
+  /** Carried by the next IPC state message: the balancers a supervisor must leave for us if we die (lifecycleMessage.ts). */
+  #stateMembership: JoinedBalancers | undefined;
+  #region: string | undefined;
+  #crashed = false;
 
   constructor(config: ResolvedOptions, deps: LifecycleDeps) {
     super();
@@ -130,8 +161,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#ipc = createIpcNotifier(deps.process.send, deps.process.pid);
     this.#machine = createStateMachine((next, previous) => {
       this.#log.debug({ state: next, previous }, `state ${next}`);
-      this.#ipc.state(next, this.#stateError);
+      this.#ipc.state(next, this.#stateError, this.#stateMembership);
       this.#stateError = undefined;
+      this.#stateMembership = undefined;
       this.emit('state', next, previous);
     });
     this.ready = new Promise<ReadyInfo>((resolve, reject) => {
@@ -142,6 +174,17 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     // Both hook the server now: the tracker must see every request, the closer every connection.
     this.#traffic = trackTraffic({ server: config.server, healthPath: config.healthPath });
     this.#closer = prepareServerClose(config.server, config.graceMs);
+    this.#upgrades = trackUpgrades(config.server);
+    config.server.on('close', this.#onServerClose);
+    this.#crashHandlers =
+      config.handleCrashes && deps.crashSource !== undefined
+        ? installCrashHandlers({
+            source: deps.crashSource,
+            nodeFlags: deps.nodeFlags ?? [],
+            onCrash: (error) => this.#onCrash(error),
+            onLeftToApp: (event, error) => this.#crashLeftToApp(event, error),
+          })
+        : undefined;
     for (const signal of config.signals) {
       const handler = (): void => this.#onSignal(signal);
       this.#signalHandlers.set(signal, handler);
@@ -184,6 +227,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         );
       } else {
         this.#instanceId = identity.instanceId;
+        this.#region = identity.region;
         const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
         let client = config.client;
         let v2Client = config.elbv2Client;
@@ -228,7 +272,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         return;
       }
 
-      // Register with every balancer, then wait until every one reports InService.
+      // Register with every balancer, then wait until every one reports InService. The supervisor learns of them first.
+      this.#stateMembership = this.#membership(this.#balancers);
       this.#enter('registering');
       await this.#phase('register', () =>
         this.#eachBalancer(this.#balancers, (b) => {
@@ -325,9 +370,40 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     return this.#shutdownOnce(reason, EXIT_CODES.ok);
   }
 
-  #shutdownOnce(reason: string, exitCode: number): Promise<ShutdownSummary> {
-    this.#shutdown ??= this.#runShutdown(reason, exitCode);
+  /** `drainSeconds`: this shutdown's bound (a crash's is shorter than a signal's). */
+  #shutdownOnce(reason: string, exitCode: number, drainSeconds = this.#config.drainSeconds): Promise<ShutdownSummary> {
+    this.#shutdown ??= this.#runShutdown(reason, exitCode, drainSeconds);
     return this.#shutdown;
+  }
+
+  /**
+   * An uncaught exception or unhandled rejection nobody else handles: the same graceful close as a signal, bounded by
+   * crashDrainSeconds, exit 70. A crash while a shutdown already runs means "now" (as close-with-grace's second error):
+   * the process cannot be trusted to finish a drain it is already failing in.
+   */
+  #onCrash(error: AppCrashedError): void {
+    this.#log.fatal({ phase: 'crash', event: error.event, err: error.cause, state: this.state }, `${error.message}: leaving the balancers, then exit ${EXIT_CODES.crashed}`);
+    if (this.#shutdown !== undefined || this.#crashed) {
+      void this.#forceExit(error, EXIT_CODES.crashed);
+      return;
+    }
+    this.#crashed = true;
+    void this.#shutdownOnce(error.event, EXIT_CODES.crashed, this.#config.crashDrainSeconds).then((summary) => this.#exit(summary.exitCode));
+  }
+
+  #crashLeftToApp(event: CrashEvent, error: unknown): void {
+    this.#log.warn({ phase: 'crash', event, err: error }, `${event}: the app handles it with its own listener; the library does not shut down`);
+  }
+
+  /**
+   * The app closed its server itself (not through us): nothing will answer here any more, so leave every balancer now
+   * rather than let it send requests to a closed port until its health checks notice. The process is not exited: the app
+   * chose to close, and it ends once the deregistration is done and nothing else holds the event loop.
+   */
+  #serverClosedByApp(): void {
+    if (this.#shutdown !== undefined || this.#closed) return;
+    this.#log.warn({ phase: 'server-closed', registered: [...this.#registered].map((b) => b.label) }, 'the app closed its server itself: leaving the balancers');
+    void this.#shutdownOnce('server closed by the app', EXIT_CODES.ok, this.#config.crashDrainSeconds).then(() => this.close());
   }
 
   #onSignal(signal: NodeJS.Signals): void {
@@ -341,8 +417,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     }
   }
 
-  async #runShutdown(reason: string, exitCodeIfClean: number): Promise<ShutdownSummary> {
-    const { drainSeconds, graceMs } = this.#config;
+  async #runShutdown(reason: string, exitCodeIfClean: number, drainSeconds: number): Promise<ShutdownSummary> {
+    const { graceMs } = this.#config;
     const signalAt = Date.now();
     this.#signalAt = signalAt;
     const deadlineMs = drainSeconds * 1000 + graceMs;
@@ -366,23 +442,45 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       const leftAt = Date.now();
 
       // c. Drain: until nobody routes here, nothing is in flight and the quiet window passed; never past drainSeconds.
+      //    The supervisor hears which balancers could not be left (usually none); the app hears it may close its
+      //    long-lived connections (WebSocket, SSE), which count in the drain like requests.
+      this.#stateMembership = this.#membership(left.filter((l) => l.routing === null).map((l) => l.balancer));
       this.#machine.to('draining');
-      const decision = await this.#phase('drained', () => this.#drain(signalAt, leftAt, left), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight }));
+      const open = this.#openConnections();
+      this.#log.info({ phase: 'draining', open }, 'draining');
+      try {
+        this.emit('draining', { reason, deadlineAt: signalAt + drainSeconds * 1000, open });
+      } catch (error) {
+        // The app's listener failing must not stop the drain it is a part of.
+        this.#log.error({ phase: 'draining', err: error }, 'a draining listener threw');
+      }
+      const decision = await this.#phase('drained', () => this.#drain(signalAt, leftAt, left, drainSeconds), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight, open: this.#openConnections() }));
 
       // d. Stop accepting, close idle keep-alive sockets, give stragglers the grace, destroy what is left.
+      //    Upgraded sockets have no request to finish: the closer destroys them at once, so they are counted here.
       this.#machine.to('closing');
+      const upgradesAtClose = this.#upgrades.byProtocol();
       await this.#phase('closed', () => this.#closer.close());
       clearTimeout(this.#hardDeadline);
 
       const cutRequests = this.#traffic.cutAfterSignal;
-      if (cutRequests > 0) this.#log.error({ phase: 'closed', cutRequests }, 'requests were still running at the end of the grace period and were cut');
-      const exitCode = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      const cutStreams = this.#traffic.cutStreamsAfterSignal;
+      const cut: OpenConnections = { ...upgradesAtClose, stream: cutStreams, request: cutRequests - cutStreams };
+      if (countOpen(cut) > 0) {
+        this.#log.error(
+          { phase: 'closed', cut, cutRequests },
+          `cut at the end of the drain: ${describeOpen(cut)}` + (cut.websocket > 0 ? ' (WebSockets without a close frame: the app did not close them on the draining event)' : ''),
+        );
+      }
+      const exitCode = this.#crashed ? EXIT_CODES.crashed : countOpen(cut) > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
       this.#machine.to('closed');
-      return { reason, drain: decision.reason, exitCode, cutRequests, durationMs: Date.now() - signalAt };
+      return { reason, drain: decision.reason, exitCode, cutRequests, cut, durationMs: Date.now() - signalAt };
     } catch (error) {
       // Only close() (aborting every wait) or a bug gets here; the hard deadline still stands until close().
       this.#log.error({ phase: 'shutdown', err: error }, 'shutdown interrupted');
-      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, durationMs: Date.now() - signalAt };
+      const cutRequests = this.#traffic.cutAfterSignal;
+      const cut = { ...this.#upgrades.byProtocol(), stream: this.#traffic.cutStreamsAfterSignal, request: cutRequests - this.#traffic.cutStreamsAfterSignal };
+      return { reason, drain: 'interrupted', exitCode: this.#crashed ? EXIT_CODES.crashed : EXIT_CODES.shutdownTimeout, cutRequests, cut, durationMs: Date.now() - signalAt };
     } finally {
       drainWindow.dispose();
     }
@@ -401,7 +499,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     });
   }
 
-  async #drain(signalAt: number, leftAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>): Promise<DrainDecision> {
+  async #drain(signalAt: number, leftAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>, drainSeconds: number): Promise<DrainDecision> {
     const config = this.#config;
     // Only balancers that accepted the deregistration are asked; one that refused stays "unknown" to the end.
     const watched = left.filter((l) => l.routing !== null);
@@ -432,14 +530,14 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         now,
         signalAt,
         leftAt,
-        drainSeconds: Math.min(config.drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
-        quietMs: config.quietMs,
-        inFlight: this.#traffic.inFlight,
+        drainSeconds: Math.min(drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
+        quietMs: Math.min(config.quietMs, drainSeconds * 1000),
+        inFlight: this.#traffic.inFlight + this.#upgrades.open,
         lastRequestAt: this.#traffic.lastRequestAt,
         balancers: left.map((l) => ({ label: l.balancer.label, routing: l.routing })),
       });
       if (decision.done) return decision;
-      if (decision.reason !== lastReason) this.#log.debug({ phase: 'draining', wait: decision.reason, balancers: decision.balancers }, 'draining');
+      if (decision.reason !== lastReason) this.#log.debug({ phase: 'draining', wait: decision.reason, balancers: decision.balancers, open: this.#openConnections() }, 'draining');
       lastReason = decision.reason;
       await delay(DRAIN_TICK_MS, undefined, { signal: this.#stopping.signal, ref: false });
     }
@@ -448,7 +546,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   /** The hard deadline or a second signal: say what is still open, end it, exit now. */
   async #forceExit(error: GracefulElbError, exitCode: number): Promise<void> {
     if (this.#exiting) return;
-    this.#log.error({ phase: 'exit', err: error, exitCode, openRequests: this.#traffic.openRequests() }, error.message);
+    this.#log.error({ phase: 'exit', err: error, exitCode, open: this.#openConnections(), openRequests: this.#traffic.openRequests() }, error.message);
     this.#ipc.state('closed', { code: error.code, message: error.message });
     this.#config.server.closeAllConnections();
     await this.#exit(exitCode);
@@ -470,15 +568,40 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#closed = true;
     for (const [signal, handler] of this.#signalHandlers) this.#deps.process.off(signal, handler);
     this.#signalHandlers.clear();
+    this.#crashHandlers?.remove();
+    this.#config.server.off('close', this.#onServerClose);
     clearTimeout(this.#hardDeadline);
     this.#startup.abort();
     this.#stopping.abort();
     this.#rejectReady(new ShutdownBeforeReadyError('close()'));
     this.#traffic.close();
+    this.#upgrades.close();
     this.#closer.dispose();
   }
 
   // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Open connections by kind: classified only when asked (never per request). */
+  #openConnections(): OpenConnections {
+    const requests = this.#traffic.openRequests();
+    const stream = requests.filter((r) => r.streaming).length;
+    return { ...this.#upgrades.byProtocol(), stream, request: requests.length - stream };
+  }
+
+  /** The IPC membership for `balancers` (the supervisor's backstop), when this instance has an identity. */
+  #membership(balancers: readonly Balancer[]): JoinedBalancers | undefined {
+    if (this.#instanceId === undefined) return undefined;
+    const { apiTimeoutMs, retryMaxAttempts, retryBaseMs, retryMaxDelayMs } = this.#config;
+    const { elbNames, targetGroups } = membershipsOf(balancers);
+    return {
+      instanceId: this.#instanceId,
+      ...(this.#region !== undefined && { region: this.#region }),
+      elbNames: [...elbNames],
+      targetGroups: targetGroups.map((g) => ({ ...g })),
+      apiTimeoutMs,
+      retry: { maxAttempts: retryMaxAttempts, baseMs: retryBaseMs, maxDelayMs: retryMaxDelayMs },
+    };
+  }
 
   /** Runs one phase and logs one line for it with its duration (and, on failure, the error). */
   async #phase<T>(phase: string, run: () => Promise<T>, describe?: (result: T) => object): Promise<T> {
@@ -506,4 +629,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 function listeningPort(server: ResolvedOptions['server']): number {
   const address = server.address();
   return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+/** "2 websocket, 1 stream" (kinds with none left out). */
+function describeOpen(open: OpenConnections): string {
+  return (Object.entries(open) as Array<[string, number]>).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
 }
