@@ -423,7 +423,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#signalAt = signalAt;
     const deadlineMs = drainSeconds * 1000 + graceMs;
     // e. The one hard deadline over the whole shutdown, armed before anything else can block or throw.
-    this.#hardDeadline = setTimeout(() => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), EXIT_CODES.shutdownTimeout), deadlineMs);
+    this.#hardDeadline = setTimeout(
+      () => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), this.#crashed ? EXIT_CODES.crashed : EXIT_CODES.shutdownTimeout),
+      deadlineMs,
+    );
     this.#hardDeadline.unref();
 
     // a. From now on the health route answers 503 and every response closes its connection.
