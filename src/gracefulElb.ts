@@ -461,14 +461,21 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
       // d. Stop accepting, close idle keep-alive sockets, give stragglers the grace, destroy what is left.
       //    Upgraded sockets have no request to finish: the closer destroys them at once, so they are counted here.
+      //    What is left is reported now, by kind, before the grace can run into the hard deadline.
       this.#machine.to('closing');
-      const upgradesAtClose = this.#upgrades.byProtocol();
+      const openAtClose = this.#openConnections();
+      if (countOpen(openAtClose) > 0) {
+        this.#log.error(
+          { phase: 'closing', open: openAtClose },
+          `the drain ended with ${describeOpen(openAtClose)} still open: upgraded sockets are cut now, requests and streams after graceMs (${this.#config.graceMs} ms)`,
+        );
+      }
       await this.#phase('closed', () => this.#closer.close());
       clearTimeout(this.#hardDeadline);
 
       const cutRequests = this.#traffic.cutAfterSignal;
       const cutStreams = this.#traffic.cutStreamsAfterSignal;
-      const cut: OpenConnections = { ...upgradesAtClose, stream: cutStreams, request: cutRequests - cutStreams };
+      const cut: OpenConnections = { websocket: openAtClose.websocket, upgrade: openAtClose.upgrade, stream: cutStreams, request: cutRequests - cutStreams };
       if (countOpen(cut) > 0) {
         this.#log.error(
           { phase: 'closed', cut, cutRequests },

@@ -3,14 +3,12 @@
 // its own handlers keeps them; handleCrashes: false leaves Node's own behaviour; an app closing its own server leaves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type { LocalElb } from '@graceful-elb/local';
 import { EXIT_CODES } from '../src/exitCodes.js';
-import { classicClient, forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
+import { forkInstance, instanceHealth, startCoreElb, startCoreElbWithStable } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { oneRequest, startLoad } from './helpers/load.js';
 import { waitFor } from './helpers/capture.js';
-import { startBackend } from '../packages/local/test/mock-helpers.js';
 
 const INSTANCE = 'i-0c7a5e0000000000a';
 const STABLE = 'i-0c7a5e0000000000b';
@@ -39,13 +37,7 @@ const deregistrations = (lb: LocalElb) => lb.calls().filter((c) => c.action === 
 
 for (const kind of ['exception', 'rejection'] as const) {
   test(`an unhandled ${kind} under load: logged, the balancer left, drained, exit ${EXIT_CODES.crashed}; only the crashing request fails`, async (t) => {
-    const stable = await startBackend('stable');
-    t.after(() => stable.close());
-    const lb = await startCoreElb({ connectionDrainingSeconds: 30, instances: { [STABLE]: stable.address } });
-    t.after(() => lb.close());
-    const client = classicClient(lb);
-    t.after(() => client.destroy());
-    await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: STABLE }] }));
+    const lb = await startCoreElbWithStable(t, STABLE);
     const { app, port } = await startApp(t, lb, { crashDrainSeconds: 5 });
 
     const listener = lb.listeners.find((l) => l.balancer === 'web')!;
