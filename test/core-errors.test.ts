@@ -12,6 +12,7 @@ import {
   ShutdownBeforeReadyError,
   ShutdownTimeoutError,
 } from '../src/errors.js';
+import { AppCrashedError } from '../src/crashHandlers.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 
@@ -25,6 +26,7 @@ const TABLE: Array<[GracefulElbError, string, string, unknown, RegExp]> = [
   [new ShutdownBeforeReadyError('SIGTERM'), 'ShutdownBeforeReadyError', 'ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', undefined, /SIGTERM/],
   [new ShutdownTimeoutError(6000, 2), 'ShutdownTimeoutError', 'ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', undefined, /6000 ms.*2 request/],
   [new ForcedBySignalError('SIGINT'), 'ForcedBySignalError', 'ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', undefined, /SIGINT/],
+  [new AppCrashedError('uncaughtException', { cause }), 'AppCrashedError', 'ERR_GRACEFUL_ELB_APP_CRASHED', cause, /uncaught exception/],
 ];
 
 for (const [error, name, code, expectedCause, message] of TABLE) {
