@@ -11,7 +11,7 @@ import { startFleetElb } from './helpers/coreElb.js';
 import { freePort } from '../src/freePort.js';
 import { oneRequest } from './helpers/load.js';
 import { readLines, readState, repoRoot, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
-import { autocannon, type AutocannonResult } from './helpers/autocannon.js';
+import { autocannon, type AutocannonInstance, type AutocannonResult } from './helpers/autocannon.js';
 
 
 const APP = join(repoRoot, 'test', 'fixtures', 'slow-boot-app.mjs');
@@ -34,14 +34,22 @@ async function startFleet(t: TestContext): Promise<{ lb: LocalElb; url: string; 
     connectionDrainingSeconds: 30,
     propagationDelayMs: PROPAGATION_MS,
   });
-  t.after(() => lb.close());
+  // Stopped while the balancer still answers (a quick, clean leave), and only then the balancer closed.
+  t.after(async () => {
+    await Promise.all(instances.map((instance) => runCli(['stop', '--state-dir', instance.stateDir], { env: envOf(lb, instance) })));
+    await lb.close();
+  });
   for (const instance of instances) {
     const started = await runCli(['start', '--state-dir', instance.stateDir, APP], { env: envOf(lb, instance) });
     assert.equal(started.code, 0, started.stderr);
-    t.after(() => runCli(['stop', '--state-dir', instance.stateDir], { env: envOf(lb, instance) }));
   }
   for (const instance of instances) {
-    await waitFor(`${instance.id} in service`, () => readState(instance.stateDir)?.lifecycle?.state === 'in-service', 60_000);
+    try {
+      await waitFor(`${instance.id} in service`, () => readState(instance.stateDir)?.lifecycle?.state === 'in-service', 60_000);
+    } catch (error) {
+      const logs = ['supervisor.log', 'app.out.log', 'app.err.log'].map((f) => `${f}:\n${readLines(join(instance.stateDir, 'app', f)).slice(-15).join('\n')}`);
+      throw new Error(`${(error as Error).message}\n${logs.join('\n')}`, { cause: error });
+    }
   }
   const listener = lb.listeners.find((l) => l.balancer === 'web');
   assert.ok(listener);
@@ -52,21 +60,28 @@ function envOf(lb: LocalElb, instance: Instance): NodeJS.ProcessEnv {
   return { ...lb.env, GRACEFUL_ELB_INSTANCE_ID: instance.id, PORT: String(instance.port), BOOT_MS: '4000', GRACEFUL_ELB_DRAIN_SECONDS: '20' };
 }
 
-/** Load at RATE until `during` has run and the crashed instance is back in service; then the tally. */
-async function underLoad(url: string, during: () => Promise<void>): Promise<AutocannonResult> {
-  let load: { stop(): void } | undefined;
+/** Load at RATE while `during` runs (until the dead instance is back in service); the tally and when each failure came. */
+async function underLoad(url: string, during: () => Promise<void>): Promise<{ result: AutocannonResult; failedAt: number[] }> {
+  let load: AutocannonInstance | undefined;
+  const failedAt: number[] = [];
   const done = new Promise<AutocannonResult>((resolve, reject) => {
     load = autocannon({ url, connections: 8, overallRate: RATE, duration: 120 }, (error, result) => (error ? reject(error) : resolve(result)));
+    load.on('response', (_client, status) => {
+      if (status < 200 || status >= 300) failedAt.push(Date.now());
+    });
+    load.on('reqError', () => failedAt.push(Date.now()));
   });
   try {
     await during();
   } finally {
     load?.stop();
   }
-  return done;
+  return { result: await done, failedAt };
 }
 
 const failedOf = (r: AutocannonResult): number => r.errors + r.timeouts + r.non2xx;
+
+const spanMs = (times: number[]): number => (times.length > 0 ? Math.max(...times) - Math.min(...times) : 0);
 
 async function backInService(lb: LocalElb, instance: Instance, oldPid: number): Promise<void> {
   await waitFor(
@@ -85,14 +100,17 @@ test('an uncaught exception under ~200 req/s with a 4 s boot: at most the crashi
   const { lb, url, instances } = await startFleet(t);
   const victim = instances[0]!;
   const oldPid = readState(victim.stateDir)?.app.process?.pid ?? 0;
-  const result = await underLoad(url, async () => {
+  const { result, failedAt } = await underLoad(url, async () => {
     await waitFor('load on both instances', () => instances.every((i) => (lb.status().instances[i.id]?.routed ?? 0) > 50), 20_000);
     // The crash comes from a request to the app itself (that one request is lost), not through the balancer.
     void oneRequest(victim.port, '/crash');
     await backInService(lb, victim, oldPid);
   });
   const state = readState(victim.stateDir);
-  t.diagnostic(`uncaught exception: ${result.requests.total} requests, ${failedOf(result)} failed (errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}); exit ${JSON.stringify(state?.lastExit)}`);
+  t.diagnostic(
+    `uncaught exception: ${result.requests.total} requests, ${failedOf(result)} failed (errors ${result.errors}, non-2xx ${result.non2xx}, timeouts ${result.timeouts}) ` +
+      `over ${spanMs(failedAt)} ms; exit ${JSON.stringify(state?.lastExit)}`,
+  );
   assert.ok(result.requests.total > 1000, `only ${result.requests.total} requests`);
   assert.ok(failedOf(result) <= 20, `${failedOf(result)} failed requests`);
   assert.equal(state?.app.restarts, 1);
@@ -103,7 +121,7 @@ test('kill -9 under ~200 req/s: the supervisor deregisters the dead app before r
   const victim = instances[0]!;
   const oldPid = readState(victim.stateDir)?.app.process?.pid ?? 0;
   let killedAt = 0;
-  const result = await underLoad(url, async () => {
+  const { result, failedAt } = await underLoad(url, async () => {
     await waitFor('load on both instances', () => instances.every((i) => (lb.status().instances[i.id]?.routed ?? 0) > 50), 20_000);
     killedAt = Date.now();
     process.kill(oldPid, 'SIGKILL');
@@ -117,7 +135,7 @@ test('kill -9 under ~200 req/s: the supervisor deregisters the dead app before r
   const deregister = lb.calls().find((c) => c.action === 'DeregisterInstancesFromLoadBalancer' && c.instanceIds.includes(victim.id));
   const restarted = supervisorLog.find((l) => l.msg === 'app restarted');
   t.diagnostic(
-    `kill -9: ${result.requests.total} requests, ${failed} failed; deregistered ${deregister ? deregister.at - killedAt : '?'} ms after the kill ` +
+    `kill -9: ${result.requests.total} requests, ${failed} failed, the last ${failedAt.length > 0 ? Math.max(...failedAt) - killedAt : 0} ms after the kill; deregistered ${deregister ? deregister.at - killedAt : '?'} ms after the kill ` +
       `(propagation ${PROPAGATION_MS} ms: at ${RATE / 2} req/s per instance the window costs about ${RATE / 2} requests)`,
   );
   assert.ok(deregistered, 'the supervisor logged the deregistration');
@@ -127,5 +145,7 @@ test('kill -9 under ~200 req/s: the supervisor deregisters the dead app before r
   // the moments to notice the exit and make the call; generous for a busy machine, far below the boot window (4 s+).
   const windowMs = PROPAGATION_MS + 1500;
   assert.ok(failed <= (RATE / 2) * (windowMs / 1000), `${failed} failed requests, more than the propagation window allows`);
+  const lastFailureMs = failedAt.length > 0 ? Math.max(...failedAt) - killedAt : 0;
+  assert.ok(lastFailureMs <= windowMs, `failures went on ${lastFailureMs} ms after the kill: longer than the propagation window (the boot takes 4 s)`);
   assert.equal(readState(victim.stateDir)?.app.restarts, 1);
 });

@@ -10,6 +10,10 @@ export interface AutocannonResult {
 }
 export interface AutocannonInstance {
   stop(): void;
+  /** One event per response (any status). */
+  on(event: 'response', listener: (client: unknown, statusCode: number) => void): void;
+  /** One event per request that got no response (refused, reset, timed out). */
+  on(event: 'reqError', listener: (error: Error) => void): void;
 }
 export type Autocannon = (
   options: { url: string; connections: number; overallRate: number; duration: number },
