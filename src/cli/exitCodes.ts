@@ -11,4 +11,9 @@ export const EXIT_CODES = {
   usage: 2,
   /** `status` only: nothing is running (as LSB init scripts' `status`). */
   notRunning: 3,
+  /**
+   * `stop`: the app exited but could not leave every balancer (the library's exit code 4): the instance may still be
+   * registered. `--accept-leave-failure` turns it into 0 (the warning is still printed).
+   */
+  leaveFailed: 4,
 } as const;
