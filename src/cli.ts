@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import { registerDemoCommand } from './cli/demo.js';
 import { registerIamPolicyCommand } from './cli/iamPolicy.js';
-import { registerMockCommand } from './cli/mock.js';
 import { registerStartCommand } from './cli/start.js';
 import { registerStatusCommand } from './cli/status.js';
 import { registerStopCommand } from './cli/stop.js';
@@ -25,7 +23,5 @@ registerStopCommand(program);
 registerStatusCommand(program);
 registerValidateCommand(program);
 registerIamPolicyCommand(program);
-registerMockCommand(program);
-registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

@@ -141,47 +141,6 @@ export class ForcedBySignalError extends GracefulElbError {
   }
 }
 
-// ---- Local ELB (src/mock) ----
-
-/** The local ELB's configuration (file, object or CLI flag) has a value it cannot use; `field` is its path. */
-export class LocalElbConfigError extends GracefulElbError {
-  readonly field: string;
-  readonly value: unknown;
-
-  constructor(field: string, value: unknown, expected: string, options?: { cause?: unknown }) {
-    super('ERR_GRACEFUL_ELB_MOCK_CONFIG', `Expected \`${field}\` to be ${expected}, got ${describeValue(value)}`, options);
-    this.field = field;
-    this.value = value;
-  }
-}
-
-/** The local ELB could not listen (control plane port taken, bad host). */
-export class LocalElbListenError extends GracefulElbError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_GRACEFUL_ELB_MOCK_LISTEN', message, options);
-  }
-}
-
-/**
- * An AWS API error the local ELB answers on the wire (`<ErrorResponse>`): `awsCode` and `httpStatus` are what
- * AWS sends for that failure, so SDK and CLI clients map it to the same exception as against AWS.
- */
-export class AwsQueryError extends GracefulElbError {
-  readonly awsCode: string;
-  readonly httpStatus: number;
-
-  constructor(awsCode: string, message: string, httpStatus = 400, options?: { cause?: unknown }) {
-    super('ERR_GRACEFUL_ELB_MOCK_API', message, options);
-    this.awsCode = awsCode;
-    this.httpStatus = httpStatus;
-  }
-
-  /** AWS marks server-side failures (5xx) `Receiver`, the caller's mistakes `Sender`. */
-  get faultType(): 'Sender' | 'Receiver' {
-    return this.httpStatus >= 500 ? 'Receiver' : 'Sender';
-  }
-}
-
 // ── Supervisor, hooks and CLI (deploy) ──────────────────────────────────────────────────────────
 
 /** `graceful-elb start` found a live supervisor for the same state dir and name: no second copy is started. */
@@ -309,62 +268,5 @@ export class MembershipStateError extends GracefulElbError {
       options,
     );
     this.path = path;
-  }
-}
-
-// --- demo: simulated CodeDeploy deployment (src/demo) ---
-
-/** An appspec file cannot be used: unreadable, not YAML, or a hook entry without a usable `location`/`timeout`. */
-export class AppSpecError extends GracefulElbError {
-  readonly file: string;
-  readonly field: string | undefined;
-
-  constructor(file: string, field: string | undefined, problem: string, options?: { cause?: unknown }) {
-    super('ERR_GRACEFUL_ELB_INVALID_APPSPEC', `${file}${field ? ` (${field})` : ''}: ${problem}`, options);
-    this.file = file;
-    this.field = field;
-  }
-}
-
-/** A lifecycle hook script failed on an instance: CodeDeploy fails that instance's deployment. */
-export class HookFailedError extends GracefulElbError {
-  readonly instanceId: string;
-  readonly event: string;
-  readonly script: string;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly timedOut: boolean;
-  /** The last lines the script printed (stdout and stderr interleaved), as CodeDeploy shows them. */
-  readonly outputTail: string;
-
-  constructor(details: {
-    instanceId: string;
-    event: string;
-    script: string;
-    exitCode: number | null;
-    signal: string | null;
-    timedOut: boolean;
-    timeoutSeconds: number;
-    outputTail: string;
-    cause?: unknown;
-  }) {
-    const why = details.timedOut
-      ? `did not finish within its timeout of ${details.timeoutSeconds} s`
-      : details.exitCode === null
-        ? `could not run or was killed (${details.signal ?? 'no exit code'})`
-        : `exited with code ${details.exitCode}`;
-    const lastLine = details.outputTail.trim().split('\n').at(-1);
-    super(
-      'ERR_GRACEFUL_ELB_HOOK_FAILED',
-      `${details.event} failed on ${details.instanceId}: ${details.script} ${why}${lastLine ? ` (last output: ${lastLine})` : ''}`,
-      { cause: details.cause },
-    );
-    this.instanceId = details.instanceId;
-    this.event = details.event;
-    this.script = details.script;
-    this.exitCode = details.exitCode;
-    this.signal = details.signal;
-    this.timedOut = details.timedOut;
-    this.outputTail = details.outputTail;
   }
 }

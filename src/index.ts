@@ -11,8 +11,6 @@ export {
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
-  LocalElbConfigError,
-  LocalElbListenError,
   MembershipStateError,
   NothingDiscoveredError,
   NotInServiceError,
@@ -23,9 +21,3 @@ export { LIFECYCLE_MESSAGE_TYPE, isLifecycleMessage } from './lifecycleMessage.j
 export type { LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
 export type { Balancer, BalancerView } from './balancers/balancer.js';
 export type { DrainReason } from './drainDecision.js';
-export { startLocalElb } from './mock/localElb.js';
-export type { LocalElb, LocalElbEnv, LocalElbListener, LocalElbOptions } from './mock/localElb.js';
-export type { LocalElbConfig } from './mock/config.js';
-export type { LocalElbFaults, FaultRule } from './mock/faults.js';
-export type { LocalElbStatus } from './mock/status.js';
-export type { LocalElbCall } from './mock/callLog.js';

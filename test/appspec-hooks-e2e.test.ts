@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
+import { startLocalElb, type LocalElb } from '@graceful-elb/local';
 import { readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
 import { freePort } from '../src/freePort.js';
 

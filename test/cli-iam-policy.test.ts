@@ -123,7 +123,7 @@ test('buildIamPolicy rejects bad input with coded errors naming the option', () 
   assert.throws(() => buildIamPolicy({}), (err: unknown) => err instanceof InvalidOptionError && err.code === 'ERR_GRACEFUL_ELB_INVALID_OPTION');
 });
 
-/** The SDK commands the library's source imports, per client (the local ELB in src/mock serves them, it does not call them). */
+/** The SDK commands the library's source imports, per client (the local ELB in packages/local serves them, it does not call them). */
 function commandsImported(): { classic: Set<string>; v2: Set<string> } {
   const found = { classic: new Set<string>(), v2: new Set<string>() };
   const walk = (dir: string): void => {

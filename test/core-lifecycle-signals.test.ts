@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
-import type { LocalElb } from '../src/mock/localElb.js';
+import type { LocalElb } from '@graceful-elb/local';
 import { classicClient, forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { oneRequest, startLoad } from './helpers/load.js';
 import { waitFor } from './helpers/capture.js';
-import { startBackend } from './mock-helpers.js';
+import { startBackend } from '../packages/local/test/mock-helpers.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
 
 const INSTANCE = 'i-0f1e2d3c4b5a69788';

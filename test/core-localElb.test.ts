@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
-import { startLocalElb } from '../src/mock/localElb.js';
-import { clientsFor, startBackend } from './mock-helpers.js';
+import { startLocalElb } from '@graceful-elb/local';
+import { clientsFor, startBackend } from '../packages/local/test/mock-helpers.js';
 import { waitFor } from './helpers/capture.js';
 import { fork, FIXTURE_APP } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';

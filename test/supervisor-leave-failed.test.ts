@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { LocalElb } from '../src/mock/localElb.js';
+import type { LocalElb } from '@graceful-elb/local';
 import { startCoreElb } from './helpers/coreElb.js';
 import { startStallingApi, type StallingApi } from './helpers/stallingApi.js';
 import { readLines, readState, repoRoot, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
-import type { LocalElb } from '../src/mock/localElb.js';
+import type { LocalElb } from '@graceful-elb/local';
 import { BalancerApiError } from '../src/errors.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';

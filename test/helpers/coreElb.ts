@@ -2,8 +2,8 @@
 // with fast health checks on ephemeral ports, the state the API reports, and forked apps whose address the balancer
 // learns the moment they listen.
 import { DescribeInstanceHealthCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { startLocalElb, type LocalElb } from '../../src/mock/localElb.js';
-import { clientsFor } from '../mock-helpers.js';
+import { startLocalElb, type LocalElb } from '@graceful-elb/local';
+import { clientsFor } from '../../packages/local/test/mock-helpers.js';
 import { fork, type Forked } from './fork.js';
 
 export interface CoreElbOptions {

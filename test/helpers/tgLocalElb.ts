@@ -4,8 +4,8 @@ import { createServer, get, type Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { startLocalElb, type LocalElb, type LocalElbOptions } from '../../src/mock/localElb.js';
-import type { LocalElbConfig } from '../../src/mock/config.js';
+import { startLocalElb, type LocalElb, type LocalElbOptions } from '@graceful-elb/local';
+import type { LocalElbConfig } from '@graceful-elb/local';
 
 export interface TgSetup {
   lb: LocalElb;

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { resolveDemoOptions } from '../src/demo/demoOptions.js';
+import { runDemo } from '../src/demo/engine.js';
+import type { DemoMode, DemoReport } from '../src/demo/report.js';
+import { median, range } from './stats.js';
+
+export interface ApproachRun {
+  readonly failedRequests: number;
+  /** What failed: non-2xx by status and errors by kind, as the demo's report counts them. */
+  readonly failures: { readonly statuses: Readonly<Record<string, number>>; readonly errors: Readonly<Record<string, number>> };
+  readonly sent: number;
+  readonly deploymentStatus: string;
+  readonly deploymentMs: number;
+  /** signal → back in service, per instance (ms) */
+  readonly cyclesMs: readonly number[];
+  /** first hook start → last hook end, per instance (ms): what the next OneAtATime batch waits for */
+  readonly hooksMs: readonly number[];
+}
+
+export interface ApproachResult {
+  readonly mode: DemoMode;
+  readonly runs: readonly ApproachRun[];
+  readonly medianFailedRequests: number;
+  readonly failedRange: { min: number; max: number };
+  /** medians over every instance of every run */
+  readonly medianCycleMs: number;
+  readonly medianHooksMs: number;
+  readonly medianDeploymentMs: number;
+}
+
+export interface ApproachSettings {
+  readonly instances: number;
+  readonly ratePerSecond: number;
+  readonly drainSeconds: number;
+  readonly repeats: number;
+}
+
+/** The same deployment under the same load, graceful vs naive vs seed, `repeats` times each. */
+export async function compareApproaches(
+  settings: ApproachSettings,
+  libraryRoot: string,
+  keepTimelines: string | undefined,
+  log: (line: string) => void,
+): Promise<ApproachResult[]> {
+  const results: ApproachResult[] = [];
+  for (const mode of ['graceful', 'naive', 'seed'] as const) {
+    const runs: ApproachRun[] = [];
+    for (let i = 0; i < settings.repeats; i++) {
+      const outputDir = mkdtempSync(join(tmpdir(), `bench-${mode}-`));
+      try {
+        const options = resolveDemoOptions({
+          instances: settings.instances,
+          rate: settings.ratePerSecond,
+          // The load lasts until the deployment is over plus the tail, whatever this says.
+          duration: 1,
+          drainSeconds: settings.drainSeconds,
+          naive: mode === 'naive',
+          seed: mode === 'seed',
+          outputDir,
+        });
+        const { report, files } = await runDemo({ ...options, libraryRoot, out: sink(), tty: false });
+        runs.push(summarise(report));
+        const last = runs.at(-1);
+        const kinds = last ? Object.entries({ ...last.failures.statuses, ...last.failures.errors }).map(([k, n]) => `${k} × ${n}`).join(', ') : '';
+        log(`  ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
+        if (keepTimelines && i === 0) copyFileSync(files.timeline, join(keepTimelines, `timeline-${mode}.svg`));
+      } finally {
+        rmSync(outputDir, { recursive: true, force: true });
+      }
+    }
+    const failed = runs.map((r) => r.failedRequests);
+    results.push({
+      mode,
+      runs,
+      medianFailedRequests: median(failed),
+      failedRange: range(failed),
+      medianCycleMs: median(runs.flatMap((r) => r.cyclesMs)),
+      medianHooksMs: median(runs.flatMap((r) => r.hooksMs)),
+      medianDeploymentMs: median(runs.map((r) => r.deploymentMs)),
+    });
+  }
+  return results;
+}
+
+function summarise(report: DemoReport): ApproachRun {
+  const defined = (values: Array<number | undefined>): number[] => values.filter((v): v is number => v !== undefined);
+  return {
+    failedRequests: report.failedRequests,
+    failures: { statuses: report.traffic.totals.statuses, errors: report.traffic.totals.errorCodes },
+    sent: report.traffic.totals.sent,
+    deploymentStatus: report.deployment.status,
+    deploymentMs: report.deployment.endedAt - report.deployment.startedAt,
+    cyclesMs: defined(report.instances.map((i) => i.durations.cycleMs)),
+    hooksMs: defined(report.instances.map((i) => i.deployMs)),
+  };
+}
+
+function sink(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}

@@ -1,0 +1,154 @@
+// `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead, idle
+// shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
+// benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
+//   npm run bench -- [--repeats N] [--quick] [--only approaches,overhead,idle,dataplane]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_DEFAULTS, DEMO_DEFAULTS } from '../src/demo/defaults.js';
+import { modelFleetDeployment } from '../src/demo/fleetModel.js';
+import { describeMachine, machineInfo } from '../src/demo/machine.js';
+import { libraryRoot as libraryRootOf } from '../src/packageRoots.js';
+import { compareApproaches, type ApproachResult, type ApproachSettings } from './approaches.js';
+import { measureDataPlane, type DataPlaneResult } from './dataPlaneSection.js';
+import { measureIdleShutdown, type IdleShutdownResult } from './idleShutdown.js';
+import { measureOverhead, type OverheadResult } from './overhead.js';
+import { duration, markdownTable, seconds } from './stats.js';
+
+const SECTIONS = ['approaches', 'overhead', 'idle', 'dataplane'] as const;
+type Section = (typeof SECTIONS)[number];
+
+// The demo and the apps run from the library's package (dist/cli.js, examples/app.mjs); results stay with the bench.
+const libraryRoot = libraryRootOf();
+const resultsDir = join(import.meta.dirname, 'results');
+
+const { values } = parseArgs({
+  options: {
+    repeats: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+const repeats = values.repeats === undefined ? (values.quick ? 1 : BENCH_DEFAULTS.repeats) : Number(values.repeats);
+if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats must be a whole number of at least 1, got ${values.repeats}`);
+const only = values.only === undefined ? [...SECTIONS] : values.only.split(',').map((s) => s.trim());
+for (const section of only) {
+  if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only takes ${SECTIONS.join(', ')}; got ${section}`);
+}
+const wanted = (section: Section): boolean => only.includes(section);
+
+const settings: ApproachSettings = {
+  instances: DEMO_DEFAULTS.instances,
+  ratePerSecond: DEMO_DEFAULTS.ratePerSecond,
+  // --quick shortens the seed's drain sleep (and so its cycle); the full run uses the seed article's 30 s.
+  drainSeconds: values.quick ? 10 : DEMO_DEFAULTS.drainSeconds,
+  repeats,
+};
+const machine = machineInfo();
+const date = new Date();
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+mkdirSync(resultsDir, { recursive: true });
+
+log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
+let approaches: ApproachResult[] | undefined;
+let overhead: OverheadResult | undefined;
+let idle: IdleShutdownResult | undefined;
+let dataPlane: DataPlaneResult | undefined;
+if (wanted('approaches')) {
+  log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
+  approaches = await compareApproaches(settings, libraryRoot, values.quick ? undefined : resultsDir, log);
+}
+if (wanted('overhead')) {
+  log('Request-path overhead (example app, direct, unthrottled):');
+  overhead = await measureOverhead(libraryRoot, log);
+}
+if (wanted('idle')) {
+  log('Idle shutdown (SIGTERM with no traffic):');
+  idle = await measureIdleShutdown(libraryRoot, log);
+}
+if (wanted('dataplane')) {
+  log('Local ELB data plane (direct vs through a listener):');
+  dataPlane = await measureDataPlane(log);
+}
+
+const fleet = approaches?.map((a) => ({ mode: a.mode, ...modelFleetDeployment(BENCH_DEFAULTS.fleetSize, { kind: 'OneAtATime' }, a.medianHooksMs) }));
+const markdown = render();
+// A partial or quick run never overwrites the day's full results.
+const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : values.only ? '-partial' : ''}`;
+writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
+writeFileSync(
+  join(resultsDir, `bench-${stamp}.json`),
+  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, overhead, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
+);
+log('');
+log(markdown);
+log('');
+log(`Saved bench/results/bench-${stamp}.md and .json`);
+
+function render(): string {
+  const parts = [`### Bench, ${date.toISOString().slice(0, 10)}`, '', `Machine: ${describeMachine(machine)}.`];
+  if (approaches) {
+    parts.push(
+      '',
+      `**Rolling deployment**: ${settings.instances} instances, CodeDeployDefault.OneAtATime, ${settings.ratePerSecond} req/s of mixed load ` +
+        `(${Math.round(DEMO_DEFAULTS.keepAliveShare * 100)} % kept-alive, /work of 2–500 ms), drainSeconds ${settings.drainSeconds}; ` +
+        `median of ${repeats} run(s); cycle = signal → back in service; hooks = what the next instance waits for.`,
+      '',
+      markdownTable(
+        ['approach', 'failed requests (median, min–max)', 'per-instance cycle', 'per-instance hooks', 'whole deployment'],
+        approaches.map((a) => [
+          a.mode,
+          `${a.medianFailedRequests} (${a.failedRange.min}–${a.failedRange.max}) of ~${Math.round(a.runs.reduce((s, r) => s + r.sent, 0) / a.runs.length)}`,
+          seconds(a.medianCycleMs),
+          seconds(a.medianHooksMs),
+          seconds(a.medianDeploymentMs),
+        ]),
+      ),
+    );
+  }
+  if (fleet) {
+    parts.push(
+      '',
+      `**Model of a ${BENCH_DEFAULTS.fleetSize}-instance OneAtATime deployment** (batches × the measured per-instance hooks time; CodeDeploy's own overhead left out):`,
+      '',
+      markdownTable(['approach', 'batches', 'estimated deployment'], fleet.map((f) => [f.mode, String(f.batches), duration(f.totalMs)])),
+    );
+  }
+  if (overhead) {
+    parts.push(
+      '',
+      `**Request-path overhead**: examples/app.mjs hit directly, ${overhead.connections} connections, ${overhead.secondsPerRun} s per run, ` +
+        `${overhead.runsPerSide} rounds, each one run per side back to back (the side going first alternates).`,
+      '',
+      markdownTable(
+        ['', 'median req/s', 'runs'],
+        [
+          ['without the library', String(Math.round(overhead.medianWithout)), overhead.withoutLibrary.map((r) => Math.round(r)).join(', ')],
+          ['with the library', String(Math.round(overhead.medianWith)), overhead.withLibrary.map((r) => Math.round(r)).join(', ')],
+          ['with / without, median of paired rounds (target ≥ 0.98)', overhead.ratio.toFixed(3), overhead.pairedRatios.map((r) => r.toFixed(3)).join(', ')],
+        ],
+      ),
+    );
+    const cpu = overhead.cpuMicrosPerRequest;
+    if (cpu) {
+      parts.push(
+        '',
+        `The app's own CPU time per request (from /proc, steadier than throughput on a shared machine): ` +
+          `${cpu.without.toFixed(1)} µs without the library, ${cpu.with.toFixed(1)} µs with it: ratio ${cpu.ratio.toFixed(3)}.`,
+      );
+    }
+  }
+  if (idle) {
+    parts.push(
+      '',
+      `**Idle shutdown**: SIGTERM → exit with no traffic, in service behind the local ELB, drainSeconds 30; ${idle.runs} runs.`,
+      '',
+      markdownTable(
+        ['median', 'runs', 'target (quiet window + propagation + 0.5 s)', 'exit codes'],
+        [[seconds(idle.medianMs, 2), idle.latenciesMs.map((ms) => seconds(ms, 2)).join(', '), seconds(idle.targetMs, 2), [...new Set(idle.exitCodes)].join(', ')]],
+      ),
+    );
+  }
+  if (dataPlane) parts.push('', `**Local ELB data plane** (what the demo's balancer adds to each request):`, '', dataPlane.markdown);
+  return parts.join('\n');
+}

@@ -1,0 +1,58 @@
+import { InvalidOptionError } from './errors.js';
+import { DEMO_DEFAULTS } from './defaults.js';
+import { describeDeploymentConfig, deploymentRules, parseDeploymentConfig, type DeploymentConfig } from './deploymentPlan.js';
+import type { DemoMode } from './report.js';
+
+/** The demo's flags as commander hands them over (strings) or as a program passes them (numbers). */
+export interface DemoFlags {
+  readonly instances?: unknown;
+  readonly rate?: unknown;
+  readonly duration?: unknown;
+  readonly strategy?: unknown;
+  readonly drainSeconds?: unknown;
+  readonly naive?: unknown;
+  readonly seed?: unknown;
+  readonly outputDir?: unknown;
+}
+
+export interface DemoOptions {
+  readonly mode: DemoMode;
+  readonly instances: number;
+  readonly ratePerSecond: number;
+  readonly durationSeconds: number;
+  readonly strategy: DeploymentConfig;
+  readonly strategyLabel: string;
+  readonly drainSeconds: number;
+  readonly outputDir: string;
+}
+
+/** Upper bounds that keep a run within what one laptop (and a 2-core CI machine) can carry. */
+const LIMITS = { instances: 20, ratePerSecond: 5000, durationSeconds: 3600 } as const;
+
+/** Checks every flag; a bad one throws InvalidOptionError naming the flag and the value. */
+export function resolveDemoOptions(flags: DemoFlags): DemoOptions {
+  if (flags.naive === true && flags.seed === true) {
+    throw new InvalidOptionError('--naive', '--seed', 'used alone: --naive and --seed are two different baselines');
+  }
+  const mode: DemoMode = flags.naive === true ? 'naive' : flags.seed === true ? 'seed' : 'graceful';
+  const instances = numberFlag('--instances', flags.instances, DEMO_DEFAULTS.instances, { integer: true, min: 1, max: LIMITS.instances });
+  const ratePerSecond = numberFlag('--rate', flags.rate, DEMO_DEFAULTS.ratePerSecond, { integer: true, min: 1, max: LIMITS.ratePerSecond });
+  const durationSeconds = numberFlag('--duration', flags.duration, DEMO_DEFAULTS.durationSeconds, { min: 1, max: LIMITS.durationSeconds });
+  // It is also the local ELB's ConnectionDraining timeout, which AWS bounds to 1..3600 s.
+  const drainSeconds = numberFlag('--drain-seconds', flags.drainSeconds, DEMO_DEFAULTS.drainSeconds, { integer: true, min: 1, max: 3600 });
+  const strategy = parseDeploymentConfig(flags.strategy ?? DEMO_DEFAULTS.strategy);
+  deploymentRules(strategy, instances); // refuses a minimum that leaves nothing to deploy, naming --strategy
+  const outputDir = flags.outputDir ?? DEMO_DEFAULTS.outputDir;
+  if (typeof outputDir !== 'string' || outputDir === '') throw new InvalidOptionError('--output-dir', outputDir, 'a directory path');
+  return { mode, instances, ratePerSecond, durationSeconds, strategy, strategyLabel: describeDeploymentConfig(strategy), drainSeconds, outputDir };
+}
+
+function numberFlag(flag: string, raw: unknown, fallback: number, rule: { integer?: boolean; min: number; max: number }): number {
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : raw;
+  const expected = `${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value)) || value < rule.min || value > rule.max) {
+    throw new InvalidOptionError(flag, raw, expected);
+  }
+  return value;
+}

@@ -1,0 +1,159 @@
+import type { WorkMixEntry } from './defaults.js';
+import type { DeploymentStatus } from './deploymentPlan.js';
+import { instanceDurations, type InstanceDurations, type InstanceMoments } from './instancePhases.js';
+import type { MachineInfo } from './machine.js';
+import type { TrafficBucket, TrafficSnapshot } from './trafficRecorder.js';
+
+export type DemoMode = 'graceful' | 'naive' | 'seed';
+
+export interface InstanceReport {
+  readonly instanceId: string;
+  /** 1-based batch number; undefined when skipped. */
+  readonly batch: number | undefined;
+  readonly status: 'Succeeded' | 'Failed' | 'Skipped';
+  readonly error: string | undefined;
+  /** Lifecycle events as run, in ms since the load started. */
+  readonly events: ReadonlyArray<{ event: string; from: number; to: number; ok: boolean }>;
+  readonly moments: InstanceMoments;
+  readonly durations: InstanceDurations;
+  /** Requests it took after it was back in service (proof it rejoined): 2xx by header, or routed by the balancer. */
+  readonly servedAfterRejoin: number;
+  /** First hook start → last hook end: what CodeDeploy waits for before the next batch. */
+  readonly deployMs: number | undefined;
+}
+
+export interface DemoReport {
+  readonly kind: 'graceful-elb-demo';
+  readonly version: 1;
+  readonly mode: DemoMode;
+  readonly startedAt: string;
+  readonly machine: MachineInfo;
+  readonly settings: {
+    readonly instances: number;
+    readonly strategy: string;
+    readonly ratePerSecond: number;
+    readonly durationSeconds: number;
+    readonly drainSeconds: number;
+    readonly keepAliveShare: number;
+    readonly workMix: readonly WorkMixEntry[];
+    readonly propagationDelayMs: number;
+  };
+  readonly deployment: {
+    readonly id: string;
+    readonly status: DeploymentStatus;
+    readonly reason: string | undefined;
+    readonly batches: readonly (readonly string[])[];
+    /** ms since the load started */
+    readonly startedAt: number;
+    readonly endedAt: number;
+  };
+  readonly traffic: TrafficSnapshot & {
+    /** Where the per-instance counts come from: the app's `x-instance-id` header on 2xx answers, or the balancer's own count. */
+    readonly attribution: Attribution;
+    readonly inFlightAtStop: number;
+    readonly keepAliveConnections: number;
+    readonly keepAliveRate: number;
+    readonly freshRate: number;
+    /** ms from the load's start to its stop */
+    readonly durationMs: number;
+  };
+  readonly instances: readonly InstanceReport[];
+  /** non-2xx answers plus socket errors, timeouts and lost requests */
+  readonly failedRequests: number;
+  /** true when no request failed and the deployment succeeded: the demo's exit code 0 */
+  readonly ok: boolean;
+}
+
+export type Attribution = 'response header' | 'balancer count';
+
+/** Per-instance counts come from the response header when most 2xx answers carried it, else from the balancer. */
+export function chooseAttribution(traffic: TrafficSnapshot): Attribution {
+  return traffic.totals.ok > 0 && traffic.totals.unattributed <= traffic.totals.ok / 2 ? 'response header' : 'balancer count';
+}
+
+/** The per-instance counts of one bucket under the chosen attribution. */
+export function perInstance(bucket: TrafficBucket, attribution: Attribution): Readonly<Record<string, number>> {
+  return attribution === 'response header' ? bucket.servedBy : bucket.routedTo;
+}
+
+/** Requests an instance took in buckets that start at or after `fromMs`. */
+export function servedSince(traffic: TrafficSnapshot, attribution: Attribution, instanceId: string, fromMs: number | undefined): number {
+  if (fromMs === undefined) return 0;
+  return traffic.buckets.filter((b) => b.startMs >= fromMs).reduce((sum, b) => sum + (perInstance(b, attribution)[instanceId] ?? 0), 0);
+}
+
+export function instanceReport(
+  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin' | 'deployMs'>,
+  traffic: TrafficSnapshot,
+  attribution: Attribution,
+): InstanceReport {
+  const first = input.events[0];
+  const last = input.events.at(-1);
+  return {
+    ...input,
+    deployMs: first && last ? last.to - first.from : undefined,
+    durations: instanceDurations(input.moments),
+    servedAfterRejoin: servedSince(traffic, attribution, input.instanceId, input.moments.inServiceAt),
+  };
+}
+
+const seconds = (ms: number | undefined): string => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** The end-of-run summary printed to the terminal (plain text, no colours, so it pastes into the README). */
+export function formatSummary(report: DemoReport, files?: { json: string; timeline: string }): string {
+  const { traffic, deployment, settings } = report;
+  const t = traffic.totals;
+  const lines: string[] = [];
+  lines.push(
+    `graceful-elb-local demo: ${report.mode} mode, ${settings.strategy}, ${settings.instances} instances, ${settings.ratePerSecond} req/s`,
+  );
+  lines.push(
+    `Deployment ${deployment.id} ${deployment.status} in ${seconds(deployment.endedAt - deployment.startedAt)} ` +
+      `(${deployment.batches.length} batch${deployment.batches.length === 1 ? '' : 'es'})` +
+      (deployment.reason ? `: ${deployment.reason}` : ''),
+  );
+  lines.push('');
+  lines.push(
+    `Requests  sent ${count(t.sent)}  2xx ${count(t.ok)}  non-2xx ${count(t.non2xx)}  socket errors ${count(t.errors)}` +
+      `  (${count(traffic.inFlightAtStop)} in flight when the load stopped, not counted)`,
+  );
+  if (t.non2xx > 0) lines.push(`  non-2xx by status: ${Object.entries(t.statuses).map(([s, n]) => `${s} × ${count(n)}`).join(', ')}`);
+  if (t.errors > 0) lines.push(`  errors by kind: ${Object.entries(t.errorCodes).map(([c, n]) => `${c} × ${count(n)}`).join(', ')}`);
+  lines.push(`Failed requests: ${count(report.failedRequests)}`);
+  lines.push('');
+  const header = ['instance', 'leave', 'drain', 'down', 'rejoin', 'in service at', 'cycle', 'hooks', 'served after'];
+  const rows = report.instances.map((i) => [
+    i.status === 'Succeeded' ? i.instanceId : `${i.instanceId} (${i.status})`,
+    seconds(i.durations.leaveMs),
+    i.durations.routedWhileDownMs ? `${seconds(i.durations.drainMs)} +${seconds(i.durations.routedWhileDownMs)} dead` : seconds(i.durations.drainMs),
+    seconds(i.durations.downMs),
+    seconds(i.durations.rejoinMs),
+    seconds(i.moments.inServiceAt),
+    seconds(i.durations.cycleMs),
+    seconds(i.deployMs),
+    count(i.servedAfterRejoin),
+  ]);
+  lines.push(...table(header, rows));
+  for (const i of report.instances) if (i.error) lines.push(`  ${i.instanceId}: ${i.error}`);
+  lines.push('');
+  lines.push(
+    'leave = signal → balancer stops routing; drain = → process exited ("dead" = balancer still routing to a stopped process); ' +
+      'down = → new process started; rejoin = → balancer routes to it again; cycle = signal → back in service; ' +
+      'hooks = first hook start → last hook end (what the next batch waits for).',
+  );
+  if (files) {
+    lines.push(`Timeline: ${files.timeline}`);
+    lines.push(`Report:   ${files.json}`);
+  }
+  lines.push(report.ok ? 'Result: zero failed requests.' : `Result: FAILED (${report.failedRequests} failed requests, deployment ${deployment.status}).`);
+  return lines.join('\n');
+}
+
+/** Left-aligned first column, right-aligned others. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const format = (cells: readonly string[]): string =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ').trimEnd();
+  return [format(header), ...rows.map(format)];
+}

@@ -1,0 +1,61 @@
+/**
+ * Every default of the local ELB, written once. Two families:
+ * - what AWS itself uses for resources created through the API (the local ELB answers the same values), and
+ * - what the embedded local setup uses (fast health checks so local use needs no waiting; see README).
+ */
+export const LOCAL_ELB_DEFAULTS = {
+  /** Control plane + IMDS + status port of `graceful-elb-local mock` (the programmatic default is ephemeral: 0). */
+  cliPort: 4566,
+  host: '127.0.0.1',
+  region: 'us-east-1',
+  accountId: '123456789012',
+  /** Real balancer nodes learn about a deregistration at slightly different times: new requests keep arriving this long. */
+  propagationDelayMs: 1000,
+  /** Control-plane request bodies above this are refused (413) without being buffered. */
+  maxBodyBytes: 1024 * 1024,
+  /** The API call log (`lb.calls()`, `GET /_local/calls`) keeps this many of the latest calls. */
+  callLogLimit: 10_000,
+  /** The fake static credentials printed for developers to export (any value works: the local ELB ignores signatures). */
+  accessKeyId: 'AKIALOCALELB000000000',
+  secretAccessKey: 'local-elb-secret-key-not-a-real-secret',
+  /** The instance id IMDS reports when none is configured (the first configured instance wins). */
+  imdsInstanceId: 'i-0123456789abcdef0',
+  availabilityZoneSuffix: 'a',
+  /** IMDSv2 token TTL bounds, as EC2 enforces them. */
+  imdsTokenTtlSeconds: { min: 1, max: 21600 },
+  /** Upstream requests get no response within this → 504, as a real balancer's backend timeout would (its idle timeout). */
+  upstreamTimeoutMs: 60_000,
+
+  /** AWS defaults for a Classic ELB created through the API. */
+  classicApi: {
+    healthCheck: { intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 10, unhealthyThreshold: 2 },
+    // Connection draining is off for balancers created with the API (the console turns it on with 300 s).
+    connectionDraining: { enabled: false, timeoutSeconds: 300 },
+    idleTimeoutSeconds: 60,
+  },
+  /** AWS defaults for an ELBv2 target group created through the API. */
+  targetGroupApi: {
+    healthCheck: { path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 2, matcher: '200' },
+    deregistrationDelaySeconds: 300,
+  },
+  /** AWS default idle timeout of an ALB. */
+  loadBalancerIdleTimeoutSeconds: 60,
+
+  /**
+   * The embedded local setup: Classic `web` (8080 → 3000) and ALB `web-alb` (8081 → target group `web-tg`, port 3000).
+   * Health checks every 1 s with thresholds 2 are below AWS's minimums (5 s) on purpose: joining takes ~1 s, not 50 s.
+   */
+  local: {
+    classicName: 'web',
+    classicListenerPort: 8080,
+    albName: 'web-alb',
+    albListenerPort: 8081,
+    targetGroupName: 'web-tg',
+    instancePort: 3000,
+    healthPath: '/ping',
+    healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 2 },
+    connectionDrainingTimeoutSeconds: 300,
+    deregistrationDelaySeconds: 300,
+    idleTimeoutSeconds: 60,
+  },
+} as const;

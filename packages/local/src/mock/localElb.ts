@@ -1,0 +1,272 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { LocalElbConfigError, LocalElbListenError } from './errors.js';
+import { CallLog, type LocalElbCall } from './callLog.js';
+import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
+import { ControlPlane } from './controlPlane.js';
+import { DataPlane } from './dataPlane.js';
+import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { Faults, type LocalElbFaults } from './faults.js';
+import { healthCheckRunner } from './healthChecker.js';
+import { Imds, IMDS_PATH } from './imds.js';
+import { buildStatus, type LocalElbStatus } from './status.js';
+import { LocalElbStore } from './store.js';
+
+export interface LocalElbOptions {
+  /** A config object, or the path of a YAML/JSON file. Default: the embedded setup (Classic `web`, ALB `web-alb` → `web-tg`). */
+  config?: LocalElbConfig | string;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Control plane (Query API) + IMDS (/latest/…) + status (/_local/status) port. @default 0 (ephemeral) */
+  port?: number;
+  /** 'config': listeners on their declared ports; 'ephemeral': every listener on a free port (tests). @default 'config' */
+  listenerPorts?: 'config' | 'ephemeral';
+  /** How long a deregistered instance keeps receiving new requests. @default 1000 (or the config's value) */
+  propagationDelayMs?: number;
+  /** instanceId → 'host:port' where its traffic and health checks go (merged over the config's `instances`). */
+  instances?: Record<string, string>;
+  imds?: { instanceId?: string; region?: string; requireToken?: boolean };
+  /** A pino logger, or false for silence. @default pino at level 'warn' on stderr */
+  logger?: Logger | false;
+  /**
+   * For this long after RegisterTargets, DescribeTargetHealth says `unused` (Target.NotRegistered), as AWS's eventual
+   * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
+   */
+  targetRegistrationLagMs?: number;
+  /** Control-plane body limit. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** How many of the latest API calls `calls()` keeps. @default 10000 */
+  callLogLimit?: number;
+}
+
+export interface LocalElbListener {
+  balancer: string;
+  type: 'classic' | 'application' | 'network';
+  /** The port actually listened on. */
+  port: number;
+  /** The port the balancer declares (config/API); differs from `port` in 'ephemeral' mode. */
+  declaredPort: number;
+  url: string;
+}
+
+export interface LocalElbEnv {
+  AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: string;
+  AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
+  AWS_EC2_METADATA_SERVICE_ENDPOINT: string;
+  AWS_REGION: string;
+  /** The AWS CLI v1 reads the region only from this one. */
+  AWS_DEFAULT_REGION: string;
+  AWS_ACCESS_KEY_ID: string;
+  AWS_SECRET_ACCESS_KEY: string;
+}
+
+export interface LocalElb {
+  /** 'http://127.0.0.1:PORT' */
+  readonly endpoint: string;
+  /** The env a process exports to use this local ELB through the AWS SDK/CLI standard variables. */
+  readonly env: LocalElbEnv;
+  /** The data-plane listeners serving now (API-created ones appear once created). */
+  readonly listeners: LocalElbListener[];
+  readonly faults: LocalElbFaults;
+  status(): LocalElbStatus;
+  /**
+   * The latest control-plane calls, oldest first, each with when it was read and answered, its action, the balancer,
+   * target group and instance ids it named, and the status, AWS error code and injected fault it got (also
+   * `GET /_local/calls`). Health checks, IMDS and `/_local/*` requests are not API calls and are not listed.
+   */
+  calls(): LocalElbCall[];
+  setInstanceAddress(instanceId: string, address: string): void;
+  /** Stops every server and timer; idempotent (a repeat call returns the same promise). */
+  close(): Promise<void>;
+}
+
+/** Starts the local ELB: control plane, IMDS and status on one port, and one data-plane server per listener. */
+export async function startLocalElb(options: LocalElbOptions = {}): Promise<LocalElb> {
+  const host = options.host ?? LOCAL_ELB_DEFAULTS.host;
+  if (typeof host !== 'string' || host.length === 0) throw new LocalElbConfigError('host', host, 'a host name or IP address');
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalElbConfigError('port', port, 'an integer from 0 to 65535');
+  const listenerPorts = options.listenerPorts ?? 'config';
+  if (listenerPorts !== 'config' && listenerPorts !== 'ephemeral') throw new LocalElbConfigError('listenerPorts', listenerPorts, "'config' or 'ephemeral'");
+  const maxBodyBytes = options.maxBodyBytes ?? LOCAL_ELB_DEFAULTS.maxBodyBytes;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024) throw new LocalElbConfigError('maxBodyBytes', maxBodyBytes, 'an integer of at least 1024');
+  const callLogLimit = options.callLogLimit ?? LOCAL_ELB_DEFAULTS.callLogLimit;
+  if (!Number.isInteger(callLogLimit) || callLogLimit < 0 || callLogLimit > 1_000_000) throw new LocalElbConfigError('callLogLimit', callLogLimit, 'an integer from 0 to 1000000');
+
+  const config = resolveConfig(options.config);
+  const propagationDelayMs = options.propagationDelayMs ?? config.propagationDelayMs ?? LOCAL_ELB_DEFAULTS.propagationDelayMs;
+  if (typeof propagationDelayMs !== 'number' || !(propagationDelayMs >= 0 && propagationDelayMs <= 600_000)) {
+    throw new LocalElbConfigError('propagationDelayMs', propagationDelayMs, 'a number of ms from 0 to 600000');
+  }
+  const targetRegistrationLagMs = options.targetRegistrationLagMs ?? config.targetRegistrationLagMs ?? 0;
+  if (typeof targetRegistrationLagMs !== 'number' || !(targetRegistrationLagMs >= 0 && targetRegistrationLagMs <= 600_000)) {
+    throw new LocalElbConfigError('targetRegistrationLagMs', targetRegistrationLagMs, 'a number of ms from 0 to 600000');
+  }
+  const addresses = new Map(Object.entries(config.instances));
+  for (const [id, address] of Object.entries(options.instances ?? {})) {
+    checkInstanceId(id, `instances (key ${JSON.stringify(id)})`);
+    addresses.set(id, hostPort(address, `instances.${id}`));
+  }
+  const imdsInput = options.imds ?? {};
+  const imdsInstanceId = imdsInput.instanceId ?? config.imds.instanceId ?? addresses.keys().next().value ?? LOCAL_ELB_DEFAULTS.imdsInstanceId;
+  checkInstanceId(imdsInstanceId, 'imds.instanceId');
+
+  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: 'warn' }, pino.destination(2)));
+  const faults = new Faults();
+  const dataPlane = new DataPlane({ host, listenerPorts, logger });
+  const store: LocalElbStore = new LocalElbStore({
+    region: config.region,
+    accountId: config.accountId,
+    propagationDelayMs,
+    logger,
+    addresses,
+    startHealthChecks: healthCheckRunner(logger),
+    onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
+    targetRegistrationLagMs,
+  });
+  const imds = new Imds({
+    instanceId: imdsInstanceId,
+    region: imdsInput.region ?? config.imds.region ?? config.region,
+    accountId: config.accountId,
+    requireToken: imdsInput.requireToken ?? config.imds.requireToken,
+    logger,
+  });
+  const callLog = new CallLog(callLogLimit);
+  const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
+
+  let endpoint = '';
+  const server = createServer((req, res) => route(req, res));
+  const sockets = new Set<Socket>();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      routeUnsafe(req, res);
+    } catch (err) {
+      logger.error({ err, url: req.url?.slice(0, 200) }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }
+  }
+
+  function routeUnsafe(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const imdsMatch = IMDS_PATH.exec(path);
+    if (imdsMatch) return imds.handle(req, res, imdsMatch);
+    if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
+    if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
+    if (path === '/_local/calls') {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
+      return sendJson(res, 200, { total: callLog.total, calls: callLog.calls() });
+    }
+    controlPlane.handle(req, res);
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    throw new LocalElbListenError(`The local ELB could not listen on ${host}:${port}: ${(cause as Error).message}`, { cause });
+  }
+  const bound = (server.address() as AddressInfo).port;
+  endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+
+  try {
+    store.loadConfig(config);
+    await dataPlane.settled();
+  } catch (cause) {
+    store.close();
+    await dataPlane.close();
+    await closeServer(server, sockets);
+    throw cause;
+  }
+  logger.info({ endpoint, listeners: dataPlane.listeners().map((l) => l.url), imdsInstanceId }, 'local ELB started');
+
+  let closing: Promise<void> | undefined;
+  const env: LocalElbEnv = {
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: endpoint,
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint,
+    AWS_REGION: config.region,
+    AWS_DEFAULT_REGION: config.region,
+    AWS_ACCESS_KEY_ID: LOCAL_ELB_DEFAULTS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_ELB_DEFAULTS.secretAccessKey,
+  };
+  return {
+    endpoint,
+    env,
+    get listeners(): LocalElbListener[] {
+      return dataPlane.listeners().map((l) => ({ balancer: l.balancer, type: l.type, port: l.port, declaredPort: l.declaredPort, url: l.url }));
+    },
+    faults,
+    status: () => buildStatus(endpoint, store, dataPlane, faults),
+    calls: () => callLog.calls(),
+    setInstanceAddress(id: string, address: string): void {
+      checkInstanceId(id, 'instanceId');
+      addresses.set(id, hostPort(address, 'address'));
+      logger.info({ instanceId: id, address }, 'instance address set');
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        store.close();
+        await dataPlane.close();
+        await closeServer(server, sockets);
+        logger.info({ endpoint }, 'local ELB closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+function resolveConfig(config: LocalElbConfig | string | undefined): ResolvedLocalElbConfig {
+  if (config === undefined) return resolveLocalElbConfig(defaultLocalElbConfig());
+  if (typeof config === 'string') return loadLocalElbConfigFile(config);
+  return resolveLocalElbConfig(config);
+}
+
+function handleFaults(req: IncomingMessage, res: ServerResponse, faults: Faults, logger: Logger): void {
+  if (req.method === 'GET') return sendJson(res, 200, faults.snapshot());
+  if (req.method !== 'POST') return sendJson(res, 405, { error: 'use GET or POST' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= 64 * 1024) chunks.push(chunk);
+  });
+  req.on('error', () => res.destroy());
+  req.on('end', () => {
+    if (size > 64 * 1024) return sendJson(res, 413, { error: 'body too large' });
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      faults.apply(text.trim() === '' ? {} : (JSON.parse(text) as unknown));
+      logger.info({ faults: faults.snapshot() }, 'faults changed');
+      sendJson(res, 200, faults.snapshot());
+    } catch (err) {
+      sendJson(res, 400, { error: (err as Error).message, code: (err as { code?: string }).code ?? 'ERR_INVALID_JSON' });
+    }
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  });
+}
