@@ -211,6 +211,20 @@ export class StateFileError extends GracefulElbError {
   }
 }
 
+/**
+ * The state dir (or its app subfolder, or a file in it) could be written by someone other than the running user, or
+ * a file there is a symlink: nothing in it is trusted (the CLI exits 5). Fix the ownership or mode, or choose another
+ * `--state-dir`.
+ */
+export class UnsafeStateDirError extends GracefulElbError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_UNSAFE_STATE_DIR', `Refusing to use ${path}: it ${problem}`, options);
+    this.path = path;
+  }
+}
+
 /** `graceful-elb stop <script>` named a script other than the one the supervisor runs. */
 export class ScriptMismatchError extends GracefulElbError {
   readonly expected: string;

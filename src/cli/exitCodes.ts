@@ -16,4 +16,9 @@ export const EXIT_CODES = {
    * registered. `--accept-leave-failure` turns it into 0 (the warning is still printed).
    */
   leaveFailed: 4,
+  /**
+   * The state dir, the app's folder or a file in it could be written by someone else (not owned by the running user,
+   * group/world-writable, a symlink): nothing was read, signalled or started.
+   */
+  unsafeStateDir: 5,
 } as const;

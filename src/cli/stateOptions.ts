@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
-import { defaultStateDir, statePaths, type StatePaths } from '../supervisor/statePaths.js';
+import { checkStateDir, defaultStateDir, statePaths, type StatePaths } from '../supervisor/statePaths.js';
 import { parseName, parseNonEmpty } from './argParsers.js';
 
 export interface StateOptions {
@@ -23,8 +23,11 @@ export function addStateOptions(command: Command): Command {
     );
 }
 
+/** The app's paths; an existing state dir someone else could write to is refused here, for every command. */
 export function pathsFromOptions(options: StateOptions): StatePaths {
-  return statePaths(options.stateDir ?? defaultStateDir(), options.name);
+  const paths = statePaths(options.stateDir ?? defaultStateDir(), options.name);
+  checkStateDir(paths);
+  return paths;
 }
 
 /** "(ApplicationStop, deployment d-123)" when run from a CodeDeploy hook, for the agent's log. */
