@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { abortAfter } from './abortAfter.js';
 import type { Balancer } from './balancers/balancer.js';
 import { boundCalls } from './balancers/boundedClient.js';
+import { requireRegion } from './balancers/requireRegion.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
 import { resolveBalancers } from './balancers/resolveBalancers.js';
@@ -193,6 +194,11 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         // Every call bounded by apiTimeoutMs, the caller's own clients' too.
         let client: ElbClient | undefined;
         let v2Client: ElbV2Client | undefined;
+        const classicClient = (): ElbClient => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs));
+        const elbV2Client = (): ElbV2Client => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs));
+        if (identity.region === undefined && config.client === undefined && config.elbv2Client === undefined) {
+          await this.#phase('region', () => requireRegion(config.targetGroups.length > 0 && config.elbNames.length === 0 ? elbV2Client() : classicClient()));
+        }
         this.#balancers = await this.#phase(
           'balancers',
           () =>
@@ -200,8 +206,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
               config,
               instanceId: identity.instanceId,
               port: listeningPort(config.server),
-              classicClient: () => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs)),
-              v2Client: () => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs)),
+              classicClient,
+              v2Client: elbV2Client,
               retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
               onRetry: (balancer) => ({ attempt, delayMs, error }) =>
                 this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),

@@ -4,6 +4,10 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { IdentityError } from '../src/errors.js';
 import { resolveIdentity, type IdentityInput } from '../src/identity.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fork, FIXTURE_APP } from './helpers/fork.js';
 
 const TOKEN = 'test-token-123';
 
@@ -117,4 +121,18 @@ test('an abort ends a hanging IMDS read at once', async (t) => {
   setTimeout(() => controller.abort(), 100);
   await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError');
   assert.ok(Date.now() - started < 2000);
+});
+
+test('an instance id but no region anywhere: ready rejects with IdentityError naming AWS_REGION and IMDS, not the SDK\'s "Region is missing"', async (t) => {
+  // A HOME without ~/.aws: the SDK's profile chain has no region either. IMDS is off, AWS_REGION unset.
+  const home = mkdtempSync(join(tmpdir(), 'graceful-elb-home-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const app = fork(FIXTURE_APP, { HOME: home, GRACEFUL_ELB_INSTANCE_ID: 'i-0abc1234def567890', AWS_EC2_METADATA_DISABLED: 'true', FIXTURE_OPTIONS: JSON.stringify({ signals: [] }) });
+  t.after(() => app.kill());
+  const failed = await app.line((l) => l.fixture === 'ready-failed', 20_000, 'ready to reject');
+  assert.equal(failed.code, 'ERR_GRACEFUL_ELB_IDENTITY');
+  const logged = app.lines.find((l) => l.phase === 'region' && l.level === 50);
+  const message = String((logged?.err as { message?: unknown } | undefined)?.message);
+  assert.match(message, /AWS_REGION/);
+  assert.match(message, /IMDS/);
 });

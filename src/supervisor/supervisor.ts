@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Monitor } from 'forever-monitor';
 import type { Logger } from 'pino';
 import { isLifecycleMessage } from '../lifecycleMessage.js';
+import { MAX_TIMER_SECONDS } from '../maxTimer.js';
 import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { describeExit } from './describeExit.js';
@@ -248,7 +249,7 @@ function takeStopRequest(path: string): StopRequest | undefined {
   rmSync(path, { force: true });
   if (request === undefined) return undefined;
   const fresh = Date.now() - request.requestedAt < SUPERVISOR_DEFAULTS.stopRequestMaxAgeMs;
-  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0;
+  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0 && request.timeoutSeconds <= MAX_TIMER_SECONDS;
   return fresh && valid ? request : undefined;
 }
 
