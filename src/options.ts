@@ -89,16 +89,19 @@ export interface GracefulElbOptions {
   /** Timeout of one health probe request. @default 1000 */
   readonly probeRequestTimeoutMs?: number;
   /**
-   * Give up waiting for InService after this long (`ready` rejects). AWS's default health check (30 s interval,
-   * healthy threshold 10) alone needs 5 minutes, hence 10.
+   * Give up registering and waiting for InService after this long, counted from the first register call (`ready`
+   * rejects). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
    * @default 600000
    */
   readonly inServiceTimeoutMs?: number;
   /** Interval between DescribeInstanceHealth calls while joining and draining. @default 1000 */
   readonly pollIntervalMs?: number;
-  /** Timeout of one IMDS request (the SDK's metadata client has none by default and can hang off EC2). @default 1000 */
+  /** Bound of one IMDS read, token and value (the SDK's metadata client has none by default and can hang off EC2). @default 1000 */
   readonly imdsTimeoutMs?: number;
-  /** Connection and request timeout of one load balancer API call. @default 5000 */
+  /**
+   * Bound of one load balancer API call: connect, request and the whole response (a timed-out call is retried like
+   * a network error). Applies to a `client` / `elbv2Client` you pass too. @default 5000
+   */
   readonly apiTimeoutMs?: number;
   /** Attempts per Register/Deregister call on Throttling, 5xx and network errors (full-jitter backoff). @default 6 */
   readonly retryMaxAttempts?: number;

@@ -54,6 +54,7 @@ for (const mode of HANGS) {
       .send(new DescribeInstanceHealthCommand({ LoadBalancerName: 'web' }))
       .then(() => undefined, (e: unknown) => e);
     const elapsed = Date.now() - started;
+    t.diagnostic(`${mode}: one call rejected after ${elapsed} ms (apiTimeoutMs 500)`);
     assert.ok(error instanceof ApiCallTimeoutError, `got ${String(error)}`);
     assert.equal(error.code, 'ERR_GRACEFUL_ELB_API_TIMEOUT');
     assert.equal(error.action, 'DescribeInstanceHealth');
@@ -93,6 +94,7 @@ for (const mode of HANGS) {
     const started = Date.now();
     await assert.rejects(handle.ready, (e: unknown) => e instanceof NotInServiceError && e.code === 'ERR_GRACEFUL_ELB_NEVER_IN_SERVICE');
     const elapsed = Date.now() - started;
+    t.diagnostic(`${mode}: ready rejected after ${elapsed} ms (inServiceTimeoutMs 3000)`);
     assert.ok(elapsed < 3000 + 5000, `ready rejected after ${elapsed} ms`);
     assert.equal(handle.state, 'failed');
     const retries = lines.filter((l) => l.msg === 'balancer API call failed; retrying');
@@ -120,8 +122,10 @@ test('the InService poll hangs after a good registration: ready rejects by inSer
   });
   const started = Date.now();
   const error = await handle.ready.then(() => undefined, (e: unknown) => e);
+  const elapsed = Date.now() - started;
+  t.diagnostic(`poll hang: ready rejected after ${elapsed} ms (inServiceTimeoutMs 2500)`);
   assert.ok(error instanceof NotInServiceError, `got ${String(error)}`);
-  assert.ok(Date.now() - started < 2500 + 5000);
+  assert.ok(elapsed < 2500 + 5000);
   let cause: unknown = error.cause;
   while (cause instanceof Error && !(cause instanceof ApiCallTimeoutError)) cause = cause.cause;
   assert.ok(cause instanceof ApiCallTimeoutError, 'the last poll timed out');
@@ -152,6 +156,7 @@ test('SIGTERM while the API hangs: ends within drainSeconds + graceMs, the faile
   app.child.kill('SIGTERM');
   const exit = await app.exited;
   const elapsed = exit.at - signalAt;
+  t.diagnostic(`exit ${exit.code} ${elapsed} ms after SIGTERM (drainSeconds ${drainSeconds} + graceMs ${graceMs})`);
   assert.equal(exit.code, EXIT_CODES.leaveFailed, app.stderr());
   assert.ok(elapsed < drainSeconds * 1000 + graceMs + 3000, `exited ${elapsed} ms after SIGTERM`);
   const failure = app.lines.find((l) => l.phase === 'deregister' && l.level === 50 && l.balancer === 'elb/web');

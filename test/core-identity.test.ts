@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork, FIXTURE_APP } from './helpers/fork.js';
+import { startStallingApi } from './helpers/stallingApi.js';
 
 const TOKEN = 'test-token-123';
 
@@ -81,9 +82,17 @@ test('overrides skip IMDS entirely, even when IMDS would hang', async (t) => {
   assert.ok(Date.now() - started < 500);
 });
 
+/** An IMDS that answers the token request's headers, then never sends the body. */
+async function stallingImds(t: { after(fn: () => unknown): void }): Promise<string> {
+  const api = await startStallingApi('headers-then-stall');
+  t.after(() => api.close());
+  return api.url;
+}
+
 for (const [name, endpoint] of [
   ['closed port', closedPort],
   ['port that accepts and never answers', startBlackHole],
+  ['headers sent, then the body stalls', stallingImds],
 ] as const) {
   test(`IMDS absent (${name}) with a balancer endpoint configured: IdentityError within about 2 s`, async (t) => {
     const imds = await endpoint(t);
