@@ -12,6 +12,7 @@ import {
   StateFileError,
   StopTimeoutError,
   SupervisorStartError,
+  UnsafeStateDirError,
   ValidateFailedError,
 } from '../src/errors.js';
 import { identifyProcess, isProcessRunning } from '../src/supervisor/processIdentity.js';
@@ -102,6 +103,7 @@ test('every deploy error has its stable code, a name, and keeps its cause', () =
     [new ValidateFailedError('timeout', 'x', { cause }), 'ERR_GRACEFUL_ELB_VALIDATE_FAILED'],
     [new StateFileError('/s/state.json', 'x', { cause }), 'ERR_GRACEFUL_ELB_STATE_FILE'],
     [new ScriptMismatchError('/a.mjs', '/b.mjs', { cause }), 'ERR_GRACEFUL_ELB_SCRIPT_MISMATCH'],
+    [new UnsafeStateDirError('/tmp/s', 'is world-writable', { cause }), 'ERR_GRACEFUL_ELB_UNSAFE_STATE_DIR'],
   ];
   for (const [err, code] of table) {
     assert.ok(err instanceof GracefulElbError);
