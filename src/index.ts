@@ -6,6 +6,7 @@ export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
 export {
+  ApiCallTimeoutError,
   BalancerApiError,
   DiscoveryError,
   ForcedBySignalError,
@@ -13,6 +14,7 @@ export {
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
+  LeaveFailedError,
   MembershipStateError,
   NothingDiscoveredError,
   NotInServiceError,
