@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { LocalElb } from '@graceful-elb/local';
 import { startFleetElb } from './helpers/coreElb.js';
-import { freePort } from '../src/freePort.js';
 import { oneRequest } from './helpers/load.js';
 import { readLines, readState, repoRoot, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
 import { autocannon, type AutocannonInstance, type AutocannonResult } from './helpers/autocannon.js';
@@ -21,15 +20,16 @@ const PROPAGATION_MS = 1000;
 
 interface Instance {
   id: string;
-  port: number;
   stateDir: string;
+  /** The port the app process running now printed; 0 until it has. */
+  port: number;
 }
 
 async function startFleet(t: TestContext): Promise<{ lb: LocalElb; url: string; instances: Instance[] }> {
   const instances: Instance[] = [];
-  for (const id of ['i-0c4a5h0000000000a', 'i-0c4a5h0000000000b']) instances.push({ id, port: await freePort(), stateDir: tempStateDir(t) });
+  for (const id of ['i-0c4a5h0000000000a', 'i-0c4a5h0000000000b']) instances.push({ id, stateDir: tempStateDir(t), port: 0 });
   const lb = await startFleetElb({
-    instances: Object.fromEntries(instances.map((i) => [i.id, `127.0.0.1:${i.port}`])),
+    instances: {},
     healthCheck: HEALTH_CHECK,
     connectionDrainingSeconds: 30,
     propagationDelayMs: PROPAGATION_MS,
@@ -42,6 +42,7 @@ async function startFleet(t: TestContext): Promise<{ lb: LocalElb; url: string; 
   for (const instance of instances) {
     const started = await runCli(['start', '--state-dir', instance.stateDir, APP], { env: envOf(lb, instance) });
     assert.equal(started.code, 0, started.stderr);
+    followPort(t, lb, instance);
   }
   for (const instance of instances) {
     try {
@@ -57,7 +58,27 @@ async function startFleet(t: TestContext): Promise<{ lb: LocalElb; url: string; 
 }
 
 function envOf(lb: LocalElb, instance: Instance): NodeJS.ProcessEnv {
-  return { ...lb.env, GRACEFUL_ELB_INSTANCE_ID: instance.id, PORT: String(instance.port), BOOT_MS: '4000', GRACEFUL_ELB_DRAIN_SECONDS: '20' };
+  // Port 0: each app process binds an ephemeral port itself (none is found first and bound later, which another process
+  // could take in between); the balancer learns it from the app's log (followPort).
+  return { ...lb.env, GRACEFUL_ELB_INSTANCE_ID: instance.id, PORT: '0', BOOT_MS: '4000', GRACEFUL_ELB_DRAIN_SECONDS: '20' };
+}
+
+/**
+ * Points the balancer at the port the instance's app printed, and again at the port of every restarted process (the
+ * supervisor appends their lines to the same app.out.log). On EC2 the restarted app binds the same port; here each
+ * process gets its own, learned before its health route can pass (the app prints it as it starts listening).
+ */
+function followPort(t: TestContext, lb: LocalElb, instance: Instance): void {
+  const log = join(instance.stateDir, 'app', 'app.out.log');
+  const timer = setInterval(() => {
+    const line = readLines(log).filter((l) => l.startsWith('slow-boot-app listening on ')).at(-1);
+    const port = line === undefined ? 0 : Number(/listening on (\d+)/.exec(line)?.[1] ?? 0);
+    if (port !== 0 && port !== instance.port) {
+      instance.port = port;
+      lb.setInstanceAddress(instance.id, `127.0.0.1:${port}`);
+    }
+  }, 20);
+  t.after(() => clearInterval(timer));
 }
 
 /** Load at RATE while `during` runs (until the dead instance is back in service); the tally and when each failure came. */

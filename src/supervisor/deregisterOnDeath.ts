@@ -1,6 +1,7 @@
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Logger } from 'pino';
+import { boundCalls } from '../balancers/boundedClient.js';
 import { elbClientConfig } from '../balancers/elbClient.js';
 import { balancersFor } from '../balancers/resolveBalancers.js';
 import type { JoinedBalancers } from '../lifecycleMessage.js';
@@ -66,11 +67,12 @@ function defaultClients(membership: JoinedBalancers): () => { classic: ElbClient
     let classic: ElasticLoadBalancingClient | undefined;
     let v2: ElasticLoadBalancingV2Client | undefined;
     return {
+      // Each call bounded by the child's apiTimeoutMs, as the library bounds its own (boundedClient.ts).
       get classic() {
-        return (classic ??= new ElasticLoadBalancingClient(config));
+        return boundCalls((classic ??= new ElasticLoadBalancingClient(config)), membership.apiTimeoutMs);
       },
       get v2() {
-        return (v2 ??= new ElasticLoadBalancingV2Client(config));
+        return boundCalls((v2 ??= new ElasticLoadBalancingV2Client(config)), membership.apiTimeoutMs);
       },
       destroy() {
         classic?.destroy();
