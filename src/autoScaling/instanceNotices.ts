@@ -104,7 +104,10 @@ export function createInstanceNotices(input: InstanceNoticesInput): InstanceNoti
     hooks.leaveForGood({ reason: what, exitCode: EXIT_CODES.spotInterrupted, ...(drainBoundSeconds !== undefined && { drainBoundSeconds }) });
   };
 
-  const ended = (watcher: string) => (end: string) => log.debug({ phase: watcher, end }, `${watcher} watch ended: ${end}`);
+  // One line at startup for an instance with nothing to watch: says why IMDS is no longer asked.
+  const ended = (watcher: string) => (end: string) => {
+    if (end !== 'notice') log.info({ phase: watcher, end }, `${watcher} watch ended: ${end}`);
+  };
   const failed = (watcher: string) => (error: unknown) => {
     if (!watching.signal.aborted) log.error({ phase: watcher, err: error }, `${watcher} watch failed`);
   };
