@@ -20,6 +20,8 @@ const PROPAGATION_MS = 300;
 interface Setup {
   lb: LocalElb;
   app: Forked;
+  /** Forks the app again, as the same instance (a deployment's ApplicationStart), and waits until it is ready. */
+  restart(): Promise<Forked>;
 }
 
 /** A local ELB with the app and a stable second instance in `web` (the app joins it itself), and the app forked. */
@@ -31,17 +33,21 @@ async function setup(t: { after(fn: () => unknown): void }, elb: CoreElbOptions,
   const client = classicClient(lb);
   t.after(() => client.destroy());
   await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: STABLE }] }));
-  const app = forkInstance(
-    lb,
-    FIXTURE_APP,
-    APP,
-    { FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 500, graceMs: 2000, noticeIntervalMs: NOTICE_INTERVAL_MS, ...options }), ...env },
-    (l) => l.fixture === 'listening',
-  );
-  t.after(() => app.kill());
-  await app.line((l) => l.fixture === 'ready', 30_000, 'ready');
+  const start = async (): Promise<Forked> => {
+    const app = forkInstance(
+      lb,
+      FIXTURE_APP,
+      APP,
+      { FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 500, graceMs: 2000, noticeIntervalMs: NOTICE_INTERVAL_MS, ...options }), ...env },
+      (l) => l.fixture === 'listening',
+    );
+    t.after(() => app.kill());
+    await app.line((l) => l.fixture === 'ready', 30_000, 'ready');
+    return app;
+  };
+  const app = await start();
   await waitForAnswer('the stable instance in service', async () => (await instanceHealth(lb, 'web', STABLE)).state === 'InService', 10_000);
-  return { lb, app };
+  return { lb, app, restart: start };
 }
 
 const routedTo = (lb: LocalElb, id: string): number => lb.status().instances[id]?.routed ?? 0;
@@ -184,4 +190,37 @@ test('an app not in any group and not on Spot: one IMDS read each, then no more 
   const exit = await app.exited;
   assert.equal(exit.code, 0);
   assert.equal(callsOf(lb, 'DescribeAutoScalingInstances').length, 0, 'the Auto Scaling SDK was never needed');
+});
+
+test('a Standby deployment (deploymentLeave standby, the balancer attached to the group): EnterStandby before leaving, ExitStandby before joining, 0 failed', async (t) => {
+  const { lb, app, restart } = await setup(
+    t,
+    { autoScalingGroups: [{ name: 'web-asg', instances: [APP, STABLE], loadBalancers: ['web'], healthCheckType: 'ELB' }] },
+    { autoScaling: { deploymentLeave: 'standby' } },
+  );
+  const load = await loadThrough(t, lb);
+  const state = () => lb.autoScaling.instances().find((i) => i.instanceId === APP)!.state;
+  app.child.kill('SIGTERM');
+  const stopped = await app.exited;
+  assert.equal(stopped.code, 0, app.stderr().slice(-2000));
+  const enter = callsOf(lb, 'EnterStandby');
+  assert.equal(enter.length, 1);
+  assert.deepEqual(enter[0]!.instanceIds, [APP]);
+  const leave = callsOf(lb, 'DeregisterInstancesFromLoadBalancer').filter((c) => c.instanceIds.includes(APP));
+  assert.ok(leave.every((c) => c.at >= enter[0]!.answeredAt!), 'in Standby before any deregistration (the group never sees it OutOfService)');
+  await waitFor(() => state() === 'Standby', 15_000, 'Standby in the group');
+
+  const second = await restart();
+  const exit = callsOf(lb, 'ExitStandby');
+  assert.equal(exit.length, 1);
+  const register = callsOf(lb, 'RegisterInstancesWithLoadBalancer').filter((c) => c.instanceIds.includes(APP)).at(-1)!;
+  assert.ok(register.at >= exit[0]!.answeredAt!, 'out of Standby before joining');
+  assert.equal(state(), 'InService');
+  const routed = routedTo(lb, APP);
+  await waitFor(() => routedTo(lb, APP) > routed + 10, 15_000, 'traffic to the new process');
+  load.stop();
+  const result = await load.done;
+  assert.equal(result.failed, 0, `failed requests: ${result.errors.slice(0, 5).join('; ')}`);
+  second.child.kill('SIGTERM');
+  assert.equal((await second.exited).code, 0);
 });
