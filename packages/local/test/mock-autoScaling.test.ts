@@ -1,5 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
@@ -18,6 +21,7 @@ import { clientsFor, rawCall, startBackend, waitFor, type Backend } from './mock
 const A = 'i-0a5a000000000000a';
 const B = 'i-0a5a000000000000b';
 const LONER = 'i-0a5a00000000000cc';
+const C = 'i-0a5a000000000000c';
 let lb: LocalElb;
 let backend: Backend;
 let asg: AutoScalingClient;
@@ -30,7 +34,7 @@ before(async () => {
     instances: { [A]: backend.address, [B]: backend.address },
     config: {
       classic: [{ name: 'web', healthCheck: { target: 'HTTP:3000/ping', intervalSeconds: 0.1, healthyThreshold: 1 }, connectionDraining: { enabled: true, timeoutSeconds: 5 }, instances: [A, B] }],
-      autoScalingGroups: [{ name: 'web-asg', instances: [A, B], loadBalancers: ['web'], healthCheckType: 'ELB', lifecycleHooks: [{ name: 'drain', heartbeatTimeoutSeconds: 60, defaultResult: 'CONTINUE' }] }],
+      autoScalingGroups: [{ name: 'web-asg', instances: [A, B, C], loadBalancers: ['web'], healthCheckType: 'ELB', lifecycleHooks: [{ name: 'drain', heartbeatTimeoutSeconds: 60, defaultResult: 'CONTINUE' }] }],
       spotInstances: [B],
     },
   });
@@ -146,4 +150,34 @@ test('a Spot notice and a rebalance recommendation appear in IMDS as EC2 writes 
   assert.match(String(bad.json.error), /action/);
   const noId = await control('/_local/spot/interrupt', {});
   assert.match(String(noId.json.error), /instanceId/);
+});
+
+/** `graceful-elb-local <args>` as a real process: its exit code and output. */
+async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/cli.ts', import.meta.url)), ...args], { env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out, err };
+}
+
+test('the CLI control commands: scale-in and spot-interrupt against a running local ELB; bad input exits 2 naming it', async () => {
+  const scaled = await cli(['scale-in', C, '--endpoint', lb.endpoint]);
+  assert.equal(scaled.code, 0, scaled.err);
+  assert.equal((JSON.parse(scaled.out) as { targetLifecycleState: string }).targetLifecycleState, 'Terminated');
+  assert.equal((await imds(C, 'autoscaling/target-lifecycle-state')).text, 'Terminated');
+  const again = await cli(['scale-in', C, '--endpoint', lb.endpoint]);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /not in InService/);
+  const spot = await cli(['spot-interrupt', C, '--action', 'hibernate', '--endpoint', lb.endpoint]);
+  assert.equal(spot.code, 0, spot.err);
+  assert.equal((JSON.parse((await imds(C, 'spot/instance-action')).text) as { action: string }).action, 'hibernate');
+  const badAction = await cli(['spot-interrupt', C, '--action', 'explode', '--endpoint', lb.endpoint]);
+  assert.equal(badAction.code, 2);
+  assert.match(badAction.err, /--action.*"explode"/);
+  const badId = await cli(['scale-in', 'web-1', '--endpoint', lb.endpoint]);
+  assert.equal(badId.code, 2);
+  assert.match(badId.err, /<instance-id>.*"web-1"/);
 });

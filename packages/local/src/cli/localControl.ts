@@ -17,7 +17,7 @@ export function registerLocalControlCommands(program: Command): void {
     .argument('<instance-id>', 'an instance of an Auto Scaling group in the local ELB config')
     .summary('scale one instance in, as Auto Scaling does (attached balancers, then the termination lifecycle hook)')
     .option('--endpoint <url>', endpointHelp)
-    .action(commandAction(async (id: string, flags: { endpoint?: string }) => post(flags.endpoint, '/_local/autoscaling/scale-in', { instanceId: checkInstanceId(id, '<instance-id>') })));
+    .action(commandAction(async (id: string, flags: { endpoint?: string }) => usage(() => ({ instanceId: checkInstanceId(id, '<instance-id>') }), (body) => post(flags.endpoint, '/_local/autoscaling/scale-in', body))));
   program
     .command('spot-interrupt')
     .argument('<instance-id>', 'the instance that gets the notice')
@@ -26,12 +26,31 @@ export function registerLocalControlCommands(program: Command): void {
     .option('--rebalance', 'send a rebalance recommendation (events/recommendations/rebalance) instead')
     .option('--endpoint <url>', endpointHelp)
     .action(
-      commandAction(async (id: string, flags: { endpoint?: string; action: string; rebalance?: boolean }) => {
-        const instanceId = checkInstanceId(id, '<instance-id>');
-        if (flags.rebalance) return post(flags.endpoint, '/_local/spot/rebalance', { instanceId });
-        return post(flags.endpoint, '/_local/spot/interrupt', { instanceId, action: flags.action });
-      }),
+      commandAction(async (id: string, flags: { endpoint?: string; action: string; rebalance?: boolean }) =>
+        usage(
+          () => {
+            if (!SPOT_ACTIONS.includes(flags.action)) throw new LocalElbConfigError('--action', flags.action, SPOT_ACTIONS.join(', '));
+            return { instanceId: checkInstanceId(id, '<instance-id>'), action: flags.action };
+          },
+          (body) => (flags.rebalance ? post(flags.endpoint, '/_local/spot/rebalance', { instanceId: body.instanceId }) : post(flags.endpoint, '/_local/spot/interrupt', body)),
+        ),
+      ),
     );
+}
+
+const SPOT_ACTIONS = ['terminate', 'stop', 'hibernate'];
+
+/** Bad input is a usage error (exit 2, the flag and value named), like every other command's. */
+async function usage<T>(check: () => T, run: (checked: T) => Promise<number>): Promise<number> {
+  let checked: T;
+  try {
+    checked = check();
+  } catch (err) {
+    if (!(err instanceof LocalElbConfigError)) throw err;
+    process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+    return EXIT_CODES.usage;
+  }
+  return run(checked);
 }
 
 async function post(endpointFlag: string | undefined, path: string, body: object): Promise<number> {
@@ -39,8 +58,9 @@ async function post(endpointFlag: string | undefined, path: string, body: object
   let url: URL;
   try {
     url = new URL(path, endpoint);
-  } catch (cause) {
-    throw new LocalElbConfigError('--endpoint', endpoint, 'a URL like http://127.0.0.1:4566', { cause });
+  } catch {
+    process.stderr.write(`error: Expected \`--endpoint\` to be a URL like http://127.0.0.1:4566, got ${JSON.stringify(endpoint)}\n`);
+    return EXIT_CODES.usage;
   }
   const response = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(CONTROL_TIMEOUT_MS) });
   const text = await response.text();
