@@ -121,6 +121,10 @@ export function createInstanceNotices(input: InstanceNoticesInput): InstanceNoti
 
   return {
     watch() {
+      if (input.env.AWS_EC2_METADATA_DISABLED?.trim().toLowerCase() === 'true') {
+        log.info({ phase: 'auto-scaling' }, 'IMDS is disabled (AWS_EC2_METADATA_DISABLED=true): no Auto Scaling or Spot notices are watched');
+        return;
+      }
       const reader = createImdsReader({ env: input.env, timeoutMs: input.imdsTimeoutMs });
       if (options.autoScaling !== undefined) {
         watchTargetLifecycleState({ reader, intervalMs: options.intervalMs, signal: watching.signal, onState: onTargetState, onReadError: readError('auto-scaling') }).then(
