@@ -106,3 +106,16 @@ test('the Spot watcher stops on an on-demand instance and reports the notice wit
   assert.equal(await watching, 'notice');
   assert.deepEqual(notices, [{ kind: 'interruption', action: 'stop', time: new Date('2030-01-01T00:02:00Z') }]);
 });
+
+test('importing the library (CommonJS build) does not load the Auto Scaling SDK', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const dist = fileURLToPath(new URL('../dist/index.cjs', import.meta.url));
+  const script = `require(${JSON.stringify(dist)}); console.log(Object.keys(require.cache).filter((k) => k.includes('client-auto-scaling')).length)`;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), '0');
+  // The control: once required, the SDK is found the same way.
+  const control = spawnSync(process.execPath, ['-e', script.replace('require(', "require('@aws-sdk/client-auto-scaling'); require(")], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  assert.notEqual(control.stdout.trim(), '0', control.stderr);
+});
