@@ -106,11 +106,11 @@ test('scale-in with a termination hook under load: 0 failed, leave → drain →
 
 test('a drain longer than the hook timeout: heartbeats keep the instance in Terminating:Wait until CONTINUE', async (t) => {
   const { lb, app } = await setup(t, {
-    autoScalingGroups: [{ name: 'web-asg', instances: [APP], lifecycleHooks: [{ name: 'drain', heartbeatTimeoutSeconds: 3, defaultResult: 'ABANDON' }] }],
+    autoScalingGroups: [{ name: 'web-asg', instances: [APP], lifecycleHooks: [{ name: 'drain', heartbeatTimeoutSeconds: 4, defaultResult: 'ABANDON' }] }],
   });
   const port = lb.listeners.find((l) => l.balancer === 'web')!.port;
-  // 7 s requests through the balancer (round robin: some reach the app) hold the drain past two heartbeat timeouts.
-  const slow = Promise.all([1, 2, 3].map(() => fetch(`http://127.0.0.1:${port}/work?ms=7000`).then((r) => r.status)));
+  // 9 s requests through the balancer (round robin: some reach the app) hold the drain past two heartbeat timeouts.
+  const slow = Promise.all([1, 2, 3].map(() => fetch(`http://127.0.0.1:${port}/work?ms=9000`).then((r) => r.status)));
   await app.line((l) => l.fixture === 'long-request', 10_000, 'the slow request in the app');
   lb.autoScaling.scaleIn(APP);
   const exit = await app.exited;
