@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { DescribeInstanceHealthCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { boundCalls } from '../src/balancers/boundedClient.js';
 import { createElbClient } from '../src/balancers/elbClient.js';
 import { ApiCallTimeoutError, NotInServiceError } from '../src/errors.js';
@@ -100,6 +101,33 @@ for (const mode of HANGS) {
     const retries = lines.filter((l) => l.msg === 'balancer API call failed; retrying');
     assert.ok(retries.length >= 2, `${retries.length} retries logged`);
     assert.ok(retries.every((l) => (l.err as { code?: string } | undefined)?.code === 'ERR_GRACEFUL_ELB_API_TIMEOUT'), 'each retry was after a timeout');
+  });
+}
+
+for (const [setup, options] of [
+  ['a target group (its settings are read with retries)', { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/0123456789abcdef' }],
+  ['discovery', { discover: true, stateFile: '/nonexistent/graceful-elb-test/membership.json' }],
+] as const) {
+  test(`never-answering API with ${setup}: ready still rejects with NEVER_IN_SERVICE within inServiceTimeoutMs`, async (t) => {
+    const api = await startStallingApi('silent');
+    t.after(() => api.close());
+    const server = await healthyServer();
+    t.after(() => server.close());
+    const client = plainClient(api.url);
+    t.after(() => client.destroy());
+    const v2 = new ElasticLoadBalancingV2Client({ region: 'us-east-1', endpoint: api.url, credentials: CREDENTIALS, maxAttempts: 1 });
+    t.after(() => v2.destroy());
+    const handle = createGracefulElb(
+      { server, ...options, instanceId: ID, region: 'us-east-1', client, elbv2Client: v2, logger: false, apiTimeoutMs: 500, inServiceTimeoutMs: 3000, retryBaseMs: 50, retryMaxDelayMs: 200, pollIntervalMs: 200, probeIntervalMs: 50, signals: [] },
+      { env: {}, process: fakeProcess() },
+    );
+    t.after(() => handle.close());
+    const started = Date.now();
+    await assert.rejects(handle.ready, (e: unknown) => e instanceof NotInServiceError && e.code === 'ERR_GRACEFUL_ELB_NEVER_IN_SERVICE');
+    const elapsed = Date.now() - started;
+    t.diagnostic(`${setup}: ready rejected after ${elapsed} ms (inServiceTimeoutMs 3000)`);
+    assert.ok(elapsed < 3000 + 5000, `ready rejected after ${elapsed} ms`);
+    assert.ok(api.received.silent >= 2, `${api.received.silent} calls met the hanging API`);
   });
 }
 
