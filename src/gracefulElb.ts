@@ -278,6 +278,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
                   // Its own bound, not the window's abort: its error keeps the last API failure as the cause. A poll
                   // in flight at the bound ends within apiTimeoutMs.
                   timeoutMs: Math.max(0, config.inServiceTimeoutMs - (Date.now() - joinStart)),
+                  boundMs: config.inServiceTimeoutMs,
                   signal,
                   onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
                 }),

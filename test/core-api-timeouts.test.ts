@@ -139,6 +139,7 @@ test('the InService poll hangs after a good registration: ready rejects by inSer
   const elapsed = Date.now() - started;
   t.diagnostic(`poll hang: ready rejected after ${elapsed} ms (inServiceTimeoutMs 2500)`);
   assert.ok(error instanceof NotInServiceError, `got ${String(error)}`);
+  assert.match(error.message, /within 2500 ms/, 'the error names the whole bound, not what was left of it');
   assert.ok(elapsed < 2500 + 5000);
   let cause: unknown = error.cause;
   while (cause instanceof Error && !(cause instanceof ApiCallTimeoutError)) cause = cause.cause;
