@@ -14,6 +14,13 @@ export const EXIT_CODES = {
    */
   leaveFailed: 4,
   /**
+   * Auto Scaling is terminating the instance (target lifecycle state Terminated): left, drained, closed and the
+   * termination lifecycle hook completed. The supervisor does not restart the app.
+   */
+  autoScalingTerminated: 10,
+  /** A Spot interruption notice (or, when enabled, a rebalance recommendation): left, drained, closed. Not restarted. */
+  spotInterrupted: 11,
+  /**
    * The app crashed (an uncaught exception or unhandled rejection the app does not handle itself): the library left
    * the balancers, drained for at most `crashDrainSeconds` and closed. sysexits' EX_SOFTWARE; the supervisor restarts it.
    */
