@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { imdsTime, type InstanceCredentials } from './instanceCredentials.js';
 
 export interface ImdsOptions {
   instanceId: string;
@@ -9,6 +10,7 @@ export interface ImdsOptions {
   accountId: string;
   /** IMDSv2 only (as most fleets configure it now): a request without a valid token gets 401. */
   requireToken: boolean;
+  credentials: InstanceCredentials;
   logger: Logger;
 }
 
@@ -28,6 +30,8 @@ const MAX_TOKENS = 10_000;
 export class Imds {
   private readonly options: ImdsOptions;
   private readonly tokens = new Map<string, number>();
+  /** When the instance "launched" (identity document pendingTime). */
+  private readonly startedAt = Date.now();
 
   constructor(options: ImdsOptions) {
     this.options = options;
@@ -99,21 +103,28 @@ export class Imds {
       'placement/availability-zone': zone,
     };
     const trimmed = path.replace(/\/$/, '');
-    if (trimmed === '' || trimmed === '/meta-data') return 'ami-id\nhostname\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/';
+    if (trimmed === '' || trimmed === '/meta-data') return 'ami-id\nhostname\niam/\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/';
     if (trimmed === '/meta-data/placement') return 'availability-zone\nregion';
+    if (trimmed.startsWith('/meta-data/iam')) return this.iam(trimmed.slice('/meta-data/iam'.length), instanceId);
     if (trimmed.startsWith('/meta-data/')) return metadata[trimmed.slice('/meta-data/'.length)];
     if (trimmed === '/dynamic' || trimmed === '/dynamic/instance-identity') return trimmed === '/dynamic' ? 'instance-identity/' : 'document';
     if (trimmed === '/dynamic/instance-identity/document') {
+      // Every member EC2 writes, nulls included (SDKs and agents read the document as a whole).
       return JSON.stringify(
         {
           accountId,
           architecture: 'x86_64',
           availabilityZone: zone,
+          billingProducts: null,
+          devpayProductCodes: null,
+          marketplaceProductCodes: null,
           imageId: metadata['ami-id'],
           instanceId,
           instanceType: metadata['instance-type'],
-          pendingTime: new Date(0).toISOString(),
+          kernelId: null,
+          pendingTime: imdsTime(this.startedAt),
           privateIp: '127.0.0.1',
+          ramdiskId: null,
           region,
           version: '2017-09-30',
         },
@@ -124,8 +135,49 @@ export class Imds {
     return undefined;
   }
 
+  /** iam/info and iam/security-credentials/<role>, as on an instance with an instance profile. */
+  private iam(rest: string, instanceId: string): string | undefined {
+    const { accountId, credentials } = this.options;
+    const role = credentials.roleName;
+    if (rest === '') return 'info\nsecurity-credentials/';
+    if (rest === '/security-credentials') return role;
+    const current = credentials.for(instanceId);
+    if (rest === '/info') {
+      return JSON.stringify(
+        {
+          Code: 'Success',
+          LastUpdated: imdsTime(current.issuedAt),
+          InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${role}`,
+          InstanceProfileId: `AIPA${stableUpper(accountId + role)}`,
+        },
+        null,
+        2,
+      );
+    }
+    if (rest !== `/security-credentials/${role}`) return undefined;
+    return JSON.stringify(
+      {
+        Code: 'Success',
+        LastUpdated: imdsTime(current.issuedAt),
+        Type: 'AWS-HMAC',
+        AccessKeyId: current.accessKeyId,
+        SecretAccessKey: current.secretAccessKey,
+        Token: current.token,
+        Expiration: imdsTime(current.expiresAt),
+      },
+      null,
+      2,
+    );
+  }
+
   private answer(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, headOnly = false): void {
     res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(headOnly ? undefined : body);
   }
+}
+
+function stableUpper(text: string): string {
+  let hash = 0;
+  for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash.toString(36).toUpperCase().padStart(8, '0').slice(0, 8) + 'LOCAL0PROFILE';
 }

@@ -3,7 +3,10 @@ import { AwsQueryError } from './errors.js';
 import type { ClassicListenerSpec, HealthCheckSpec, ResolvedLocalElbConfig } from './config.js';
 import { INSTANCE_ID_PATTERN } from './config.js';
 import { Member, type HealthFailure } from './member.js';
-import { ClassicBalancer, ListenerV2, LoadBalancerV2, TargetGroup, targetKey, type TargetGroupInit } from './resources.js';
+import { MemberLifecycle } from './memberLifecycle.js';
+import { Network } from './network.js';
+import { ClassicBalancer, ListenerV2, LoadBalancerV2, ruleArn, stableId, TargetGroup, targetKey, type Scheme, type TargetGroupInit } from './resources.js';
+import { ListenerRule, targetGroupsOf, type RequestView, type RuleAction, type RuleCondition } from './rules.js';
 
 /** What the health checker needs from one registration; `spec` and `address` are read on every probe. */
 export interface HealthCheckJob {
@@ -27,7 +30,16 @@ export interface ListenerRoute {
   idleTimeoutSeconds(): number;
   /** The next member in service (round robin) and the address to send to, or undefined (→ 503). */
   pick(now: number): { member: Member; address: string } | undefined;
+  /** ALB listeners: the rules decide per request (forward, fixed response or redirect); without it, `pick` decides. */
+  dispatch?(req: RequestView, now: number): RouteDecision;
 }
+
+/** What a listener does with one request. */
+export type RouteDecision =
+  | { kind: 'forward'; member: Member; address: string }
+  | { kind: 'unavailable' }
+  | { kind: 'fixed-response'; statusCode: number; contentType: string | undefined; body: string }
+  | { kind: 'redirect'; statusCode: 301 | 302; location: string };
 
 export interface StoreOptions {
   region: string;
@@ -44,6 +56,8 @@ export interface StoreOptions {
    * (Target.NotRegistered) for a moment. This long, the local ELB says so too (0: immediately consistent).
    */
   targetRegistrationLagMs: number;
+  /** An API-created ALB/NLB reads `provisioning` this long before `active` (configured ones are active at start). */
+  provisioningMs: number;
 }
 
 /** The state AWS reports for a Classic instance (DescribeInstanceHealth). */
@@ -77,10 +91,14 @@ export class LocalElbStore {
   readonly targetGroups = new Map<string, TargetGroup>();
   readonly region: string;
   readonly accountId: string;
+  readonly network: Network;
   propagationDelayMs: number;
-  private readonly options: StoreOptions;
+  readonly options: StoreOptions;
   private readonly logger: Logger;
+  private readonly lifecycle: MemberLifecycle;
   private closed = false;
+  /** Makes every new listener and rule ARN unique, even for a port or priority used before. */
+  private sequence = 0;
 
   constructor(options: StoreOptions) {
     this.options = options;
@@ -88,22 +106,44 @@ export class LocalElbStore {
     this.accountId = options.accountId;
     this.propagationDelayMs = options.propagationDelayMs;
     this.logger = options.logger;
+    this.network = new Network(options.region, options.accountId);
+    this.lifecycle = new MemberLifecycle({ logger: options.logger, propagationDelayMs: () => this.propagationDelayMs, closed: () => this.closed });
   }
 
   /** Builds the configured resources (through the same code paths as the API) and registers configured instances. */
   loadConfig(config: ResolvedLocalElbConfig): void {
+    const zones = this.network.zoneNames().slice(0, 2);
     for (const c of config.classic) {
-      const lb = this.createClassic({ name: c.name, listeners: c.listeners, healthCheck: c.healthCheck, connectionDraining: c.connectionDraining, idleTimeoutSeconds: c.idleTimeoutSeconds });
+      const lb = this.createClassic({
+        name: c.name,
+        listeners: c.listeners,
+        healthCheck: c.healthCheck,
+        connectionDraining: c.connectionDraining,
+        idleTimeoutSeconds: c.idleTimeoutSeconds,
+        scheme: 'internet-facing',
+        availabilityZones: zones.slice(0, 1),
+        subnets: [],
+        securityGroups: [],
+      });
       if (c.instances.length > 0) this.registerClassic(lb.name, c.instances);
     }
     for (const t of config.targetGroups) {
-      this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: 'vpc-local', healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
+      this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: this.network.defaultVpcId, healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
     }
     for (const l of config.loadBalancers) {
-      const lb = this.createLoadBalancer({ name: l.name, type: l.type, scheme: 'internet-facing', ipAddressType: 'ipv4', idleTimeoutSeconds: l.idleTimeoutSeconds });
+      const lb = this.createLoadBalancer({
+        name: l.name,
+        type: l.type,
+        scheme: 'internet-facing',
+        ipAddressType: 'ipv4',
+        idleTimeoutSeconds: l.idleTimeoutSeconds,
+        subnets: zones.map((zone) => this.network.subnetFor(zone)),
+        securityGroups: l.type === 'application' ? [this.network.defaultSecurityGroupId] : [],
+        provisioned: true,
+      });
       for (const listener of l.listeners) {
         const tg = [...this.targetGroups.values()].find((t) => t.name === listener.targetGroup)!;
-        this.createListener({ loadBalancerArn: lb.arn, port: listener.port, protocol: listener.protocol, targetGroupArn: tg.arn });
+        this.createListener({ loadBalancerArn: lb.arn, port: listener.port, protocol: listener.protocol, defaultActions: [forwardTo(tg)] });
       }
     }
     for (const t of config.targetGroups) {
@@ -120,11 +160,25 @@ export class LocalElbStore {
     healthCheck: HealthCheckSpec;
     connectionDraining: { enabled: boolean; timeoutSeconds: number };
     idleTimeoutSeconds: number;
+    scheme: Scheme;
+    availabilityZones: string[];
+    subnets: string[];
+    securityGroups: string[];
+    tags?: ReadonlyArray<{ key: string; value: string }>;
   }): ClassicBalancer {
     if (this.classic.has(init.name) || [...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
       throw new AwsQueryError('DuplicateLoadBalancerName', `The specified load balancer name already exists for this account: ${init.name}`);
     }
-    const lb = new ClassicBalancer({ ...init, region: this.region });
+    const inVpc = init.subnets.length > 0;
+    const lb = new ClassicBalancer({
+      ...init,
+      region: this.region,
+      availabilityZones: inVpc ? init.subnets.map((s) => this.network.zoneOf(s)) : init.availabilityZones,
+      // In a VPC a Classic balancer always has a security group: the VPC's default one unless given.
+      securityGroups: inVpc && init.securityGroups.length === 0 ? [this.network.defaultSecurityGroupId] : init.securityGroups,
+      vpcId: inVpc ? this.network.defaultVpcId : undefined,
+    });
+    for (const tag of init.tags ?? []) lb.tags.set(tag.key, tag.value);
     this.classic.set(lb.name, lb);
     this.logger.info({ balancer: lb.name, listeners: lb.listeners.map((l) => l.loadBalancerPort) }, 'classic load balancer created');
     this.options.onListenersChanged();
@@ -162,7 +216,7 @@ export class LocalElbStore {
       let member = lb.members.get(id);
       if (member?.phase === 'registered') continue;
       if (member) {
-        this.revive(member);
+        this.lifecycle.revive(member);
       } else {
         member = new Member(id, 0);
         lb.members.add(id, member);
@@ -185,8 +239,8 @@ export class LocalElbStore {
       member.stopTimers();
       const draining = lb.connectionDraining.enabled && member.health === 'healthy';
       this.logger.info({ balancer: lb.name, instanceId: id, draining, timeoutSeconds: draining ? lb.connectionDraining.timeoutSeconds : 0 }, 'instance deregistered');
-      if (draining) this.drain(member, lb.connectionDraining.timeoutSeconds * 1000, true, () => this.removeMember(lb.members, id, member, lb.name));
-      else this.leave(member, () => this.removeMember(lb.members, id, member, lb.name));
+      if (draining) this.lifecycle.drain(member, lb.connectionDraining.timeoutSeconds * 1000, true, () => this.lifecycle.removeMember(lb.members, id, member, lb.name));
+      else this.lifecycle.leave(member, () => this.lifecycle.removeMember(lb.members, id, member, lb.name));
     }
     return this.classicInstances(lb);
   }
@@ -237,6 +291,30 @@ export class LocalElbStore {
     return lb;
   }
 
+  /** CreateLoadBalancerListeners: a port already served with the same settings is accepted again (idempotent). */
+  addClassicListeners(name: string, listeners: ClassicListenerSpec[]): void {
+    const lb = this.getClassic(name);
+    const added: ClassicListenerSpec[] = [];
+    for (const listener of listeners) {
+      const existing = [...lb.listeners, ...added].find((l) => l.loadBalancerPort === listener.loadBalancerPort);
+      if (!existing) added.push(listener);
+      else if (existing.protocol !== listener.protocol || existing.instancePort !== listener.instancePort || existing.instanceProtocol !== listener.instanceProtocol) {
+        throw new AwsQueryError('DuplicateListener', `A listener already exists for ${name} with LoadBalancerPort ${listener.loadBalancerPort}, but with a different InstancePort, Protocol, or SSLCertificateId`);
+      }
+    }
+    lb.listeners = [...lb.listeners, ...added];
+    this.logger.info({ balancer: name, ports: added.map((l) => l.loadBalancerPort) }, 'classic listeners created');
+    this.options.onListenersChanged();
+  }
+
+  /** DeleteLoadBalancerListeners: ports with no listener are ignored, as AWS does. */
+  removeClassicListeners(name: string, ports: number[]): void {
+    const lb = this.getClassic(name);
+    lb.listeners = lb.listeners.filter((l) => !ports.includes(l.loadBalancerPort));
+    this.logger.info({ balancer: name, ports }, 'classic listeners deleted');
+    this.options.onListenersChanged();
+  }
+
   logBalancerAttributes(lb: ClassicBalancer): void {
     this.logger.info({ balancer: lb.name, connectionDraining: lb.connectionDraining, idleTimeoutSeconds: lb.idleTimeoutSeconds, crossZone: lb.crossZone }, 'load balancer attributes modified');
   }
@@ -246,7 +324,7 @@ export class LocalElbStore {
       label: `elb/${lb.name}/${member.instanceId}`,
       spec: () => lb.healthCheck,
       address: () => this.classicHealthAddress(lb, member.instanceId),
-      report: (ok, failure) => this.recordHealth(`elb/${lb.name}`, member, lb.healthCheck, ok, failure),
+      report: (ok, failure) => this.lifecycle.recordHealth(`elb/${lb.name}`, member, lb.healthCheck, ok, failure),
     });
     member.cancelTimers.push(stop);
   }
@@ -258,10 +336,23 @@ export class LocalElbStore {
 
   // ---------------------------------------------------------------- ELBv2 load balancers and listeners
 
-  createLoadBalancer(init: { name: string; type: 'application' | 'network'; scheme: 'internet-facing' | 'internal'; ipAddressType: string; idleTimeoutSeconds?: number }): LoadBalancerV2 {
+  createLoadBalancer(init: {
+    name: string;
+    type: 'application' | 'network';
+    scheme: Scheme;
+    ipAddressType: string;
+    idleTimeoutSeconds?: number;
+    subnets: string[];
+    securityGroups: string[];
+    tags?: ReadonlyArray<{ key: string; value: string }>;
+    /** Configured at start: active at once. */
+    provisioned?: boolean;
+  }): LoadBalancerV2 {
     const existing = [...this.loadBalancers.values()].find((lb) => lb.name === init.name);
     if (existing) {
-      if (existing.type === init.type && existing.scheme === init.scheme) return existing;
+      // AWS answers a repeated create with the same settings with the existing balancer.
+      const sameSubnets = existing.subnets.map((s) => s.subnetId).join() === init.subnets.join();
+      if (existing.type === init.type && existing.scheme === init.scheme && sameSubnets) return existing;
       throw new AwsQueryError('DuplicateLoadBalancerName', 'A load balancer with the same name exists, but with different settings');
     }
     if (this.classic.has(init.name)) throw new AwsQueryError('DuplicateLoadBalancerName', `Load balancer name '${init.name}' is already in use`);
@@ -270,7 +361,12 @@ export class LocalElbStore {
       region: this.region,
       accountId: this.accountId,
       idleTimeoutSeconds: init.idleTimeoutSeconds ?? 60,
+      subnets: init.subnets.map((subnetId) => ({ subnetId, zone: this.network.zoneOf(subnetId) })),
+      securityGroups: init.type === 'application' && init.securityGroups.length === 0 ? [this.network.defaultSecurityGroupId] : init.securityGroups,
+      vpcId: this.network.defaultVpcId,
+      activeAt: init.provisioned ? 0 : Date.now() + this.options.provisioningMs,
     });
+    for (const tag of init.tags ?? []) lb.tags.set(tag.key, tag.value);
     this.loadBalancers.set(lb.arn, lb);
     this.logger.info({ balancer: lb.name, type: lb.type, arn: lb.arn }, 'load balancer created');
     return lb;
@@ -278,6 +374,9 @@ export class LocalElbStore {
 
   deleteLoadBalancer(arn: string): void {
     const lb = this.getLoadBalancer(arn);
+    if (lb.attributes.get('deletion_protection.enabled') === 'true') {
+      throw new AwsQueryError('OperationNotPermitted', `Load balancer '${arn}' cannot be deleted because deletion protection is enabled`);
+    }
     for (const listener of [...this.listeners.values()]) if (listener.loadBalancer === lb) this.deleteListener(listener.arn);
     this.loadBalancers.delete(arn);
     this.logger.info({ balancer: lb.name }, 'load balancer deleted');
@@ -289,30 +388,130 @@ export class LocalElbStore {
     return lb;
   }
 
-  createListener(init: { loadBalancerArn: string; port: number; protocol: string; targetGroupArn: string }): ListenerV2 {
+  getListener(arn: string): ListenerV2 {
+    const listener = this.listeners.get(arn);
+    if (!listener) throw new AwsQueryError('ListenerNotFound', `Listener '${arn}' not found`);
+    return listener;
+  }
+
+  createListener(init: { loadBalancerArn: string; port: number; protocol: string; defaultActions: RuleAction[] }): ListenerV2 {
     const lb = this.getLoadBalancer(init.loadBalancerArn);
-    const tg = this.getTargetGroup(init.targetGroupArn);
     const clash = [...this.listeners.values()].find((l) => l.loadBalancer === lb && l.port === init.port);
     if (clash) {
-      if (clash.protocol === init.protocol && clash.targetGroup === tg) return clash;
+      if (clash.protocol === init.protocol && sameActions(clash.defaultActions, init.defaultActions)) return clash;
       throw new AwsQueryError('DuplicateListener', 'A listener already exists on this port for this load balancer');
     }
-    const listener = new ListenerV2({ loadBalancer: lb, port: init.port, protocol: init.protocol, targetGroup: tg, region: this.region, accountId: this.accountId });
-    const wasInUse = this.inUse(tg);
+    const before = this.groupsInUse();
+    const lbPath = lb.arn.split(':loadbalancer/')[1];
+    const seed = !this.listenerArnTaken(lb, init.port) ? `${lb.name}:${init.port}` : `${lb.name}:${init.port}:${(this.sequence += 1)}`;
+    const arn = `arn:aws:elasticloadbalancing:${this.region}:${this.accountId}:listener/${lbPath}/${stableId('listener', seed)}`;
+    const listener = new ListenerV2({ arn, loadBalancer: lb, port: init.port, protocol: init.protocol, defaultActions: init.defaultActions });
     this.listeners.set(listener.arn, listener);
-    this.logger.info({ balancer: lb.name, port: listener.port, targetGroup: tg.name }, 'listener created');
-    if (!wasInUse) this.targetGroupUseChanged(tg);
-    this.options.onListenersChanged();
+    this.logger.info({ balancer: lb.name, port: listener.port, targetGroups: targetGroupsOf(init.defaultActions).map((tg) => tg.name) }, 'listener created');
+    this.routingChanged(before);
+    return listener;
+  }
+
+  modifyListener(arn: string, changes: { port?: number; protocol?: string; defaultActions?: RuleAction[] }): ListenerV2 {
+    const listener = this.getListener(arn);
+    if (changes.port !== undefined && changes.port !== listener.port) {
+      const clash = [...this.listeners.values()].some((l) => l !== listener && l.loadBalancer === listener.loadBalancer && l.port === changes.port);
+      if (clash) throw new AwsQueryError('DuplicateListener', 'A listener already exists on this port for this load balancer');
+    }
+    const before = this.groupsInUse();
+    if (changes.port !== undefined) listener.port = changes.port;
+    if (changes.protocol !== undefined) listener.protocol = changes.protocol;
+    if (changes.defaultActions) listener.defaultRule.update(undefined, changes.defaultActions);
+    this.logger.info({ balancer: listener.loadBalancer.name, port: listener.port, protocol: listener.protocol }, 'listener modified');
+    this.routingChanged(before);
     return listener;
   }
 
   deleteListener(arn: string): void {
-    const listener = this.listeners.get(arn);
-    if (!listener) throw new AwsQueryError('ListenerNotFound', `Listener '${arn}' not found`);
+    const listener = this.getListener(arn);
+    const before = this.groupsInUse();
     this.listeners.delete(arn);
     this.logger.info({ balancer: listener.loadBalancer.name, port: listener.port }, 'listener deleted');
-    if (!this.inUse(listener.targetGroup)) this.targetGroupUseChanged(listener.targetGroup);
+    this.routingChanged(before);
+  }
+
+  // ---------------------------------------------------------------- ELBv2 listener rules
+
+  findRule(arn: string): { listener: ListenerV2; rule: ListenerRule } {
+    for (const listener of this.listeners.values()) {
+      for (const rule of listener.allRules()) if (rule.arn === arn) return { listener, rule };
+    }
+    throw new AwsQueryError('RuleNotFound', `Rule '${arn}' not found`);
+  }
+
+  createRule(listenerArn: string, priority: number, conditions: RuleCondition[], actions: RuleAction[]): ListenerRule {
+    const listener = this.getListener(listenerArn);
+    const existing = listener.rules.find((r) => r.priority === priority);
+    if (existing) throw new AwsQueryError('PriorityInUse', `Priority '${priority}' is currently in use`);
+    const rulesOnBalancer = [...this.listeners.values()].filter((l) => l.loadBalancer === listener.loadBalancer).reduce((n, l) => n + l.rules.length, 0);
+    if (rulesOnBalancer >= LOCAL_ELB_LIMITS.rulesPerLoadBalancer) throw new AwsQueryError('TooManyRules', `A load balancer can have at most ${LOCAL_ELB_LIMITS.rulesPerLoadBalancer} rules`);
+    const before = this.groupsInUse();
+    const rule = new ListenerRule(ruleArn(listener.arn, `${priority}:${(this.sequence += 1)}`), priority, conditions, actions);
+    listener.rules.push(rule);
+    listener.sortRules();
+    this.logger.info({ balancer: listener.loadBalancer.name, port: listener.port, priority, conditions: conditions.map((c) => c.field) }, 'rule created');
+    this.routingChanged(before);
+    return rule;
+  }
+
+  modifyRule(arn: string, conditions: RuleCondition[] | undefined, actions: RuleAction[] | undefined): ListenerRule {
+    const { listener, rule } = this.findRule(arn);
+    // The default rule changes through ModifyListener (its DefaultActions); its conditions cannot change.
+    if (rule === listener.defaultRule && conditions && conditions.length > 0) throw new AwsQueryError('OperationNotPermitted', 'The default rule cannot have conditions');
+    const before = this.groupsInUse();
+    rule.update(conditions, actions);
+    this.logger.info({ balancer: listener.loadBalancer.name, port: listener.port, priority: rule.priority ?? 'default' }, 'rule modified');
+    this.routingChanged(before);
+    return rule;
+  }
+
+  deleteRule(arn: string): void {
+    const { listener, rule } = this.findRule(arn);
+    if (rule === listener.defaultRule) throw new AwsQueryError('OperationNotPermitted', 'The default rule cannot be deleted');
+    const before = this.groupsInUse();
+    listener.rules = listener.rules.filter((r) => r !== rule);
+    this.logger.info({ balancer: listener.loadBalancer.name, port: listener.port, priority: rule.priority }, 'rule deleted');
+    this.routingChanged(before);
+  }
+
+  /** SetRulePriorities: all or nothing; the resulting priorities must be unique per listener. */
+  setRulePriorities(changes: Array<{ arn: string; priority: number }>): ListenerRule[] {
+    const found = changes.map((c) => ({ ...this.findRule(c.arn), priority: c.priority }));
+    for (const f of found) if (f.rule === f.listener.defaultRule) throw new AwsQueryError('OperationNotPermitted', 'The priority of the default rule cannot be changed');
+    for (const listener of new Set(found.map((f) => f.listener))) {
+      const priorities = listener.rules.map((r) => found.find((f) => f.rule === r)?.priority ?? r.priority!);
+      const duplicate = priorities.find((p, i) => priorities.indexOf(p) !== i);
+      if (duplicate !== undefined) throw new AwsQueryError('PriorityInUse', `Priority '${duplicate}' is currently in use`);
+    }
+    for (const f of found) f.rule.priority = f.priority;
+    for (const listener of new Set(found.map((f) => f.listener))) listener.sortRules();
+    this.logger.info({ changes }, 'rule priorities set');
+    return found.map((f) => f.rule);
+  }
+
+  /** A group receives traffic (and is health checked) only while a listener's rule or default action forwards to it. */
+  private groupsInUse(): Set<TargetGroup> {
+    const used = new Set<TargetGroup>();
+    for (const listener of this.listeners.values()) for (const rule of listener.allRules()) for (const tg of targetGroupsOf(rule.actions)) used.add(tg);
+    return used;
+  }
+
+  /** After a change to listeners or rules: start or stop health checks of groups that gained or lost their use. */
+  private routingChanged(before: Set<TargetGroup>): void {
+    const after = this.groupsInUse();
+    for (const tg of this.targetGroups.values()) if (before.has(tg) !== after.has(tg)) this.targetGroupUseChanged(tg);
     this.options.onListenersChanged();
+  }
+
+  /** Configured listeners get an ARN derived from balancer and port (stable across starts) unless it is taken. */
+  private listenerArnTaken(lb: LoadBalancerV2, port: number): boolean {
+    const suffix = `/${stableId('listener', `${lb.name}:${port}`)}`;
+    return [...this.listeners.keys()].some((arn) => arn.endsWith(suffix));
   }
 
   // ---------------------------------------------------------------- ELBv2 target groups
@@ -348,14 +547,29 @@ export class LocalElbStore {
     return tg;
   }
 
-  /** A target group receives traffic (and is health checked) only while a listener forwards to it. */
+  /** A target group receives traffic (and is health checked) only while a listener's rule forwards to it. */
   inUse(tg: TargetGroup): boolean {
-    for (const listener of this.listeners.values()) if (listener.targetGroup === tg) return true;
-    return false;
+    return this.loadBalancerArnsOf(tg).length > 0;
   }
 
   loadBalancerArnsOf(tg: TargetGroup): string[] {
-    return [...new Set([...this.listeners.values()].filter((l) => l.targetGroup === tg).map((l) => l.loadBalancer.arn))];
+    const arns = new Set<string>();
+    for (const listener of this.listeners.values()) {
+      if (listener.allRules().some((rule) => targetGroupsOf(rule.actions).includes(tg))) arns.add(listener.loadBalancer.arn);
+    }
+    return [...arns];
+  }
+
+  /** ModifyTargetGroup: new health-check settings apply at once (probe loops restart, streaks are kept). */
+  modifyTargetGroupHealthCheck(tg: TargetGroup, healthCheck: HealthCheckSpec): void {
+    tg.healthCheck = healthCheck;
+    this.logger.info({ targetGroup: tg.name, healthCheck }, 'target group health check modified');
+    if (!this.inUse(tg)) return;
+    for (const member of tg.members.all()) {
+      if (member.phase !== 'registered') continue;
+      member.stopTimers();
+      this.startTargetChecks(tg, member);
+    }
   }
 
   registerTargets(arn: string, targets: Array<{ id: string; port?: number }>): void {
@@ -371,7 +585,7 @@ export class LocalElbStore {
       const key = targetKey(target.id, port);
       let member = tg.members.get(key);
       if (member?.phase === 'registered') continue;
-      if (member) this.revive(member);
+      if (member) this.lifecycle.revive(member);
       else tg.members.add(key, (member = new Member(target.id, port)));
       member.visibleAt = Date.now() + this.options.targetRegistrationLagMs;
       this.logger.info({ targetGroup: tg.name, target: key, address: this.targetAddress(tg, member) }, 'target registered');
@@ -390,9 +604,9 @@ export class LocalElbStore {
       member.stopTimers();
       const delayMs = tg.deregistrationDelaySeconds * 1000;
       this.logger.info({ targetGroup: tg.name, target: key, deregistrationDelaySeconds: tg.deregistrationDelaySeconds }, 'target deregistered');
-      const remove = (): void => this.removeMember(tg.members, key, member, tg.name);
-      if (delayMs > 0) this.drain(member, delayMs, false, remove);
-      else this.leave(member, remove);
+      const remove = (): void => this.lifecycle.removeMember(tg.members, key, member, tg.name);
+      if (delayMs > 0) this.lifecycle.drain(member, delayMs, false, remove);
+      else this.lifecycle.leave(member, remove);
     }
   }
 
@@ -460,12 +674,12 @@ export class LocalElbStore {
     return this.addressOf(member.instanceId, port);
   }
 
-  private startTargetChecks(tg: TargetGroup, member: Member): void {
+  startTargetChecks(tg: TargetGroup, member: Member): void {
     const stop = this.options.startHealthChecks({
       label: `target-group/${tg.name}/${member.instanceId}:${member.port}`,
       spec: () => tg.healthCheck,
       address: () => this.targetHealthAddress(tg, member),
-      report: (ok, failure) => this.recordHealth(`target-group/${tg.name}`, member, tg.healthCheck, ok, failure),
+      report: (ok, failure) => this.lifecycle.recordHealth(`target-group/${tg.name}`, member, tg.healthCheck, ok, failure),
     });
     member.cancelTimers.push(stop);
   }
@@ -481,43 +695,6 @@ export class LocalElbStore {
     }
   }
 
-  // ---------------------------------------------------------------- data plane view
-
-  /** Every listener the data plane should serve, each able to pick an in-service member. */
-  listenerRoutes(): ListenerRoute[] {
-    const routes: ListenerRoute[] = [];
-    for (const lb of this.classic.values()) {
-      for (const listener of lb.listeners) {
-        routes.push({
-          id: `classic/${lb.name}/${listener.loadBalancerPort}`,
-          balancer: lb.name,
-          type: 'classic',
-          port: listener.loadBalancerPort,
-          idleTimeoutSeconds: () => lb.idleTimeoutSeconds,
-          pick: (now) => {
-            const member = lb.members.roundRobin.pick(lb.members.all(), now, false);
-            return member && { member, address: this.addressOf(member.instanceId, listener.instancePort) };
-          },
-        });
-      }
-    }
-    for (const listener of this.listeners.values()) {
-      const tg = listener.targetGroup;
-      routes.push({
-        id: listener.arn,
-        balancer: listener.loadBalancer.name,
-        type: listener.loadBalancer.type,
-        port: listener.port,
-        idleTimeoutSeconds: () => listener.loadBalancer.idleTimeoutSeconds,
-        pick: (now) => {
-          const member = tg.members.roundRobin.pick(tg.members.all(), now, true);
-          return member && { member, address: this.targetAddress(tg, member) };
-        },
-      });
-    }
-    return routes;
-  }
-
   addressOf(instanceId: string, port: number): string {
     return this.options.addresses.get(instanceId) ?? `127.0.0.1:${port}`;
   }
@@ -527,92 +704,26 @@ export class LocalElbStore {
     for (const lb of this.classic.values()) for (const m of lb.members.all()) m.stopTimers();
     for (const tg of this.targetGroups.values()) for (const m of tg.members.all()) m.stopTimers();
   }
+}
 
-  // ---------------------------------------------------------------- shared state machine
+/** Limits AWS documents (DescribeAccountLimits) that the local ELB enforces. */
+export const LOCAL_ELB_LIMITS = {
+  rulesPerLoadBalancer: 100,
+  targetGroupsPerAction: 5,
+} as const;
 
-  private recordHealth(owner: string, member: Member, spec: HealthCheckSpec, ok: boolean, failure?: { reason: HealthFailure; detail: string }): void {
-    if (this.closed || member.phase !== 'registered') return;
-    member.checksDone += 1;
-    const before = member.health;
-    if (ok) {
-      member.okStreak += 1;
-      member.failStreak = 0;
-      if (member.health !== 'healthy' && member.okStreak >= spec.healthyThreshold) member.health = 'healthy';
-    } else {
-      member.failStreak += 1;
-      member.okStreak = 0;
-      member.lastFailure = failure;
-      if (member.health !== 'unhealthy' && member.failStreak >= spec.unhealthyThreshold) member.health = 'unhealthy';
-    }
-    if (member.health !== before) {
-      this.logger.info({ owner, instanceId: member.instanceId, port: member.port || undefined, from: before, to: member.health, failure: failure?.detail }, 'health state changed');
-    } else if (!ok) {
-      this.logger.debug({ owner, instanceId: member.instanceId, failure: failure?.detail }, 'health check failed');
-    }
-  }
+/** A forward action to one group, as a configured listener has. */
+export function forwardTo(tg: TargetGroup): RuleAction {
+  return { type: 'forward', order: undefined, single: true, targetGroups: [{ targetGroup: tg, weight: 1 }], stickiness: { enabled: false, durationSeconds: undefined } };
+}
 
-  /**
-   * Deregistered while serving: new requests keep arriving for the propagation delay; the member is removed when
-   * the drain limit passes (cutting what is still in flight) or, with `endWhenIdle` (Classic), as soon as nothing
-   * is in flight after the propagation delay.
-   */
-  private drain(member: Member, limitMs: number, endWhenIdle: boolean, remove: () => void): void {
-    member.phase = 'draining';
-    member.routeUntil = Date.now() + this.propagationDelayMs;
-    const finish = (why: 'idle' | 'timeout'): void => {
-      member.stopTimers();
-      member.onIdle = undefined;
-      if (why === 'timeout' && member.inFlight > 0) {
-        this.logger.warn({ instanceId: member.instanceId, inFlight: member.inFlight }, 'drain limit reached: closing in-flight requests');
-        member.abortInFlight();
-      }
-      remove();
-    };
-    member.cancelTimers.push(timer(limitMs, () => finish('timeout')));
-    if (endWhenIdle) {
-      const finishIfIdle = (): void => {
-        if (member.inFlight === 0 && Date.now() >= member.routeUntil) finish('idle');
-      };
-      member.onIdle = finishIfIdle;
-      member.cancelTimers.push(timer(Math.min(this.propagationDelayMs, limitMs), finishIfIdle));
-    }
-  }
-
-  /** Deregistered without draining: gone from the API at once; nodes still route new requests for the propagation delay. */
-  private leave(member: Member, remove: () => void): void {
-    member.phase = 'leaving';
-    member.routeUntil = Date.now() + this.propagationDelayMs;
-    member.cancelTimers.push(
-      timer(this.propagationDelayMs, () => {
-        member.stopTimers();
-        member.abortInFlight();
-        remove();
-      }),
-    );
-  }
-
-  private revive(member: Member): void {
-    member.stopTimers();
-    member.onIdle = undefined;
-    member.phase = 'registered';
-    member.routeUntil = Number.POSITIVE_INFINITY;
-    member.resetHealth();
-  }
-
-  private removeMember(set: { get(key: string): Member | undefined; delete(key: string): void }, key: string, member: Member, owner: string): void {
-    if (set.get(key) !== member || member.phase === 'registered') return;
-    set.delete(key);
-    this.logger.info({ owner, instanceId: member.instanceId, port: member.port || undefined }, 'deregistration complete');
-  }
+function sameActions(a: readonly RuleAction[], b: readonly RuleAction[]): boolean {
+  const key = (actions: readonly RuleAction[]): string =>
+    JSON.stringify(actions.map((x) => (x.type === 'forward' ? { ...x, targetGroups: x.targetGroups.map((t) => [t.targetGroup.arn, t.weight]) } : x)));
+  return key(a) === key(b);
 }
 
 const IPV4_PATTERN = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
-function timer(ms: number, fn: () => void): () => void {
-  const handle = setTimeout(fn, ms);
-  handle.unref();
-  return () => clearTimeout(handle);
-}
 
 function checkInstanceIds(ids: string[]): void {
   const bad = ids.find((id) => !INSTANCE_ID_PATTERN.test(id));
