@@ -32,7 +32,7 @@ export function classicActions(store: LocalElbStore): Record<string, ActionHandl
       if (zones.length === 0 && subnets.length === 0) throw new AwsQueryError('ValidationError', 'Either AvailabilityZones or Subnets must be specified');
       if (zones.length > 0 && subnets.length > 0) throw new AwsQueryError('ValidationError', 'AvailabilityZones and Subnets cannot be specified at the same time');
       store.network.checkZones(zones);
-      store.network.checkSubnets(subnets);
+      store.network.checkSubnets(subnets, 409);
       store.network.checkOneSubnetPerZone(subnets, 409);
       store.network.checkSecurityGroups(securityGroups);
       if (subnets.length === 0 && securityGroups.length > 0) throw new AwsQueryError('InvalidConfigurationRequest', 'Security groups can be given only with Subnets (a balancer in a VPC)', 409);
@@ -158,7 +158,7 @@ export function classicActions(store: LocalElbStore): Record<string, ActionHandl
     AttachLoadBalancerToSubnets(params) {
       const lb = store.getClassic(params.string('LoadBalancerName', { required: true }));
       const subnets = params.stringList('Subnets', { required: true });
-      store.network.checkSubnets(subnets);
+      store.network.checkSubnets(subnets, 409);
       if (lb.subnets.length === 0) throw new AwsQueryError('InvalidConfigurationRequest', 'This load balancer was created with Availability Zones, not in a VPC: it takes no subnets', 409);
       const after = [...new Set([...lb.subnets, ...subnets])];
       store.network.checkOneSubnetPerZone(after, 409);

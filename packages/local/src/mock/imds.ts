@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
@@ -148,7 +148,7 @@ export class Imds {
           Code: 'Success',
           LastUpdated: imdsTime(current.issuedAt),
           InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${role}`,
-          InstanceProfileId: `AIPA${stableUpper(accountId + role)}`,
+          InstanceProfileId: `AIPA${createHash('sha256').update(`${accountId}/${role}`).digest('hex').slice(0, 17).toUpperCase()}`,
         },
         null,
         2,
@@ -176,8 +176,3 @@ export class Imds {
   }
 }
 
-function stableUpper(text: string): string {
-  let hash = 0;
-  for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return hash.toString(36).toUpperCase().padStart(8, '0').slice(0, 8) + 'LOCAL0PROFILE';
-}

@@ -73,7 +73,7 @@ function decideActions(store: LocalElbStore, actions: readonly RuleAction[], req
 
 /** Weighted forward: each group gets its weight's share of requests (weight 0: none). */
 function weightedPick(groups: ReadonlyArray<{ targetGroup: TargetGroup; weight: number }>): TargetGroup | undefined {
-  if (groups.length === 1) return groups[0]!.weight > 0 || groups[0]!.weight === undefined ? groups[0]!.targetGroup : undefined;
+  if (groups.length === 1) return groups[0]!.weight > 0 ? groups[0]!.targetGroup : undefined;
   const total = groups.reduce((sum, g) => sum + g.weight, 0);
   if (total <= 0) return undefined;
   let point = Math.random() * total;

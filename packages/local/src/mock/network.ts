@@ -45,10 +45,11 @@ export class Network {
     return subnet;
   }
 
-  checkSubnets(ids: readonly string[]): void {
+  /** `httpStatus`: InvalidConfigurationRequest is 409 in the Classic API, 400 in ELBv2. */
+  checkSubnets(ids: readonly string[], httpStatus = 400): void {
     const bad = ids.find((id) => !SUBNET_ID.test(id));
     if (bad !== undefined) throw new AwsQueryError('SubnetNotFound', `The subnet ID '${bad}' is not valid`);
-    if (new Set(ids).size !== ids.length) throw new AwsQueryError('InvalidConfigurationRequest', 'A subnet can be given only once', 400);
+    if (new Set(ids).size !== ids.length) throw new AwsQueryError('InvalidConfigurationRequest', 'A subnet can be given only once', httpStatus);
   }
 
   /** Real balancers take one subnet per zone. */

@@ -82,7 +82,7 @@ function readForward(item: QueryRequest, order: number | undefined, store: Local
   const enabled = sticky?.boolean('Enabled') ?? false;
   const durationSeconds = sticky?.integer('DurationSeconds', { min: 1, max: 604800 });
   if (enabled && durationSeconds === undefined) throw new AwsQueryError('ValidationError', 'TargetGroupStickinessConfig.DurationSeconds is required when stickiness is enabled');
-  return { type: 'forward', order, single: listed.length === 0, targetGroups, stickiness: { enabled, durationSeconds } };
+  return { type: 'forward', order, targetGroups, stickiness: { enabled, durationSeconds } };
 }
 
 const FIELDS = ['http-header', 'http-request-method', 'host-header', 'path-pattern', 'query-string', 'source-ip'] as const;

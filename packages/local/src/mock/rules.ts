@@ -8,7 +8,7 @@ import type { TargetGroup } from './resources.js';
  * host, header values and query strings match case-insensitively (as the ALB documentation states).
  */
 export type RuleAction =
-  | { type: 'forward'; order: number | undefined; single: boolean; targetGroups: Array<{ targetGroup: TargetGroup; weight: number }>; stickiness: { enabled: boolean; durationSeconds: number | undefined } }
+  | { type: 'forward'; order: number | undefined; targetGroups: Array<{ targetGroup: TargetGroup; weight: number }>; stickiness: { enabled: boolean; durationSeconds: number | undefined } }
   | { type: 'redirect'; order: number | undefined; protocol: string; port: string; host: string; path: string; query: string; statusCode: 'HTTP_301' | 'HTTP_302' }
   | { type: 'fixed-response'; order: number | undefined; statusCode: string; contentType: string | undefined; messageBody: string | undefined };
 

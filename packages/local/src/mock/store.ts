@@ -245,7 +245,7 @@ export const LOCAL_ELB_LIMITS = {
 
 /** A forward action to one group, as a configured listener has. */
 export function forwardTo(tg: TargetGroup): RuleAction {
-  return { type: 'forward', order: undefined, single: true, targetGroups: [{ targetGroup: tg, weight: 1 }], stickiness: { enabled: false, durationSeconds: undefined } };
+  return { type: 'forward', order: undefined, targetGroups: [{ targetGroup: tg, weight: 1 }], stickiness: { enabled: false, durationSeconds: undefined } };
 }
 
 function sameActions(a: readonly RuleAction[], b: readonly RuleAction[]): boolean {
