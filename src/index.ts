@@ -4,6 +4,7 @@ export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
 export {
+  ApiCallTimeoutError,
   BalancerApiError,
   DiscoveryError,
   ForcedBySignalError,
@@ -11,6 +12,7 @@ export {
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
+  LeaveFailedError,
   MembershipStateError,
   NothingDiscoveredError,
   NotInServiceError,
