@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { AUTO_SCALING_API_VERSION, autoScalingActions } from './autoScalingApi.js';
+import type { AutoScalingStore } from './autoScalingStore.js';
 import { AwsQueryError } from './errors.js';
 import { callScope, type CallLog, type CallScope } from './callLog.js';
 import { CLASSIC_API_VERSION, classicActions, type ActionHandler } from './classicApi.js';
@@ -16,8 +18,8 @@ import { v2ListenerActions } from './v2ListenerApi.js';
 const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The ELB Query API endpoint: reads the form body (bounded), dispatches on Version (nine action names exist in
- * both APIs), applies injected faults, and answers exactly as AWS does on the wire. Never throws to the server:
+ * The Query API endpoint of ELB, ELBv2 and Auto Scaling: reads the form body (bounded), dispatches on Version
+ * (nine action names exist in both ELB APIs), applies injected faults, and answers exactly as AWS does on the wire. Never throws to the server:
  * every failure becomes an `<ErrorResponse>`.
  */
 export class ControlPlane {
@@ -35,6 +37,7 @@ export class ControlPlane {
    */
   constructor(options: {
     store: LocalElbStore;
+    autoScaling: AutoScalingStore;
     faults: Faults;
     logger: Logger;
     maxBodyBytes: number;
@@ -47,6 +50,8 @@ export class ControlPlane {
     this.tables = {
       [CLASSIC_API_VERSION]: { ...classicActions(store), ...classicTagActions(store) },
       [V2_API_VERSION]: { ...v2Actions(store), ...v2ListenerActions(store), ...v2TagActions(store) },
+      // One endpoint for the three APIs, as AWS_ENDPOINT_URL_AUTO_SCALING may point at the same URL: Version tells them apart.
+      [AUTO_SCALING_API_VERSION]: autoScalingActions(options.autoScaling),
     };
     this.logger = options.logger;
     this.faults = options.faults;
@@ -165,7 +170,7 @@ function accessKeyIdOf(req: IncomingMessage): string | null {
 
 /** A body refused for its size is never parsed: the call names nothing. */
 function unreadScope(): CallScope {
-  return { action: null, loadBalancer: null, targetGroup: null, targetGroupArn: null, instanceIds: [] };
+  return { action: null, loadBalancer: null, targetGroup: null, targetGroupArn: null, autoScalingGroup: null, instanceIds: [] };
 }
 
 /**

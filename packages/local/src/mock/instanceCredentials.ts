@@ -58,7 +58,7 @@ export class InstanceCredentials {
   }
 }
 
-/** `2026-12-02T06:00:00Z`: IMDS writes times to the second. */
-export function imdsTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `2026-12-02T06:00:00Z`: IMDS writes times (credential expiry, notices) to the second. */
+export function imdsTime(time: number | Date): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
