@@ -170,6 +170,16 @@ test('where moto follows AWS, the answers agree field by field', (t) => {
   assert.deepEqual(localSeen['classic.deleteAgain'], {}, 'deleting a deleted Classic balancer succeeds on both');
   assert.deepEqual(motoSeen['classic.deleteAgain'], {});
 
+  // A new ALB reads `provisioning` on both (AWS documents it; the local one turns `active` after provisioningMs),
+  // with an ALB DNS name of the form name-N.REGION.elb.amazonaws.com and the VPC of its subnets.
+  for (const side of [motoSeen, localSeen]) {
+    const alb = (side['v2.createLoadBalancer']!.LoadBalancers as v2.LoadBalancer[])[0]!;
+    assert.equal(alb.State?.Code, 'provisioning');
+    assert.match(alb.DNSName ?? '', /^diff-alb-\d+\.us-east-1\.elb\.amazonaws\.com$/);
+  }
+  const albOf = (s: Observations): v2.LoadBalancer => (s['v2.createLoadBalancer']!.LoadBalancers as v2.LoadBalancer[])[0]!;
+  assert.deepEqual(albOf(localSeen).AvailabilityZones?.map((z) => z.SubnetId), albOf(motoSeen).AvailabilityZones?.map((z) => z.SubnetId));
+
   const tgKeys = ['TargetGroupName', 'Protocol', 'Port', 'VpcId', 'HealthCheckProtocol', 'HealthCheckPort', 'HealthCheckEnabled', 'HealthCheckIntervalSeconds', 'HealthCheckTimeoutSeconds', 'HealthyThresholdCount', 'UnhealthyThresholdCount', 'HealthCheckPath', 'Matcher', 'TargetType', 'ProtocolVersion', 'IpAddressType'];
   const group = (s: Observations, name: string): unknown => pick((s[name]!.TargetGroups as unknown[])[0], tgKeys);
   assert.deepEqual(group(localSeen, 'v2.createTargetGroup'), group(motoSeen, 'v2.createTargetGroup'), 'AWS defaults for an API-created target group');
@@ -230,9 +240,6 @@ test('deliberate differences, each as AWS documents it (see README "Local develo
   assert.ok((motoSeen['classic.modifyAttributes']!.LoadBalancerAttributes as elb.LoadBalancerAttributes).AccessLog);
   assert.deepEqual(localSeen['classic.modifyAttributes']!.LoadBalancerAttributes, { ConnectionDraining: { Enabled: true, Timeout: 30 }, ConnectionSettings: { IdleTimeout: 120 } });
 
-  // A new ALB: moto "provisioning"; the local one serves its listeners at once, so it is "active".
-  assert.equal((motoSeen['v2.createLoadBalancer']!.LoadBalancers as v2.LoadBalancer[])[0]!.State?.Code, 'provisioning');
-  assert.equal((localSeen['v2.createLoadBalancer']!.LoadBalancers as v2.LoadBalancer[])[0]!.State?.Code, 'active');
   // Target ids are validated: AWS answers InvalidTarget for an id that is no instance; moto registers it.
   assert.deepEqual(motoSeen['v2.registerNotAnInstance'], {});
   assert.equal(localSeen['v2.registerNotAnInstance']!.code, 'InvalidTarget');

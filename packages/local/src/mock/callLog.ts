@@ -24,6 +24,8 @@ export interface LocalElbCall extends CallScope {
   /** 1, 2, 3… for the local ELB's whole life (a gap at the start means older calls were dropped). */
   seq: number;
   requestId: string;
+  /** The access key id the call was signed with (not a secret; the secret never reaches the local ELB), or null. */
+  accessKeyId: string | null;
   /** Epoch ms when the request had been read: the call took effect no earlier. */
   at: number;
   /** Epoch ms when the answer was written; null when the connection was reset instead (fault `unreachable`). */

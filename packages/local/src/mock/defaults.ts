@@ -23,6 +23,13 @@ export const LOCAL_ELB_DEFAULTS = {
   availabilityZoneSuffix: 'a',
   /** IMDSv2 token TTL bounds, as EC2 enforces them. */
   imdsTokenTtlSeconds: { min: 1, max: 21600 },
+  /** An API-created ALB/NLB reads `provisioning` this long, then `active` (AWS takes minutes; locally it is short). */
+  provisioningMs: 2000,
+  /** The instance profile IMDS serves (iam/info, iam/security-credentials/<role>). */
+  imdsRoleName: 'graceful-elb-local',
+  /** IMDS temporary credentials live 6 h, and new ones are served from 15 min before expiry, as EC2 rotates them. */
+  imdsCredentialsTtlSeconds: 21_600,
+  imdsCredentialsRenewBeforeSeconds: 900,
   /** Upstream requests get no response within this → 504, as a real balancer's backend timeout would (its idle timeout). */
   upstreamTimeoutMs: 60_000,
 
@@ -73,3 +80,9 @@ export const LOCAL_ELB_DEFAULTS = {
     idleTimeoutSeconds: 60,
   },
 } as const;
+
+/**
+ * The shortest credential lifetime IMDS accepts: above the renewal window plus the SDK's own 5-minute refresh
+ * margin, so a client never gets credentials it already considers expired.
+ */
+export const IMDS_CREDENTIALS_MIN_TTL_SECONDS = LOCAL_ELB_DEFAULTS.imdsCredentialsRenewBeforeSeconds + 300 + 60;

@@ -5,15 +5,17 @@ import { LocalElbConfigError, LocalElbListenError } from './errors.js';
 import { AutoScalingStore, type AutoScalingInstanceView, type SpotAction } from './autoScalingStore.js';
 import { CallLog, type LocalElbCall } from './callLog.js';
 import { handleLocalControl } from './localControl.js';
-import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
+import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type ImdsConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
 import { ControlPlane } from './controlPlane.js';
 import { DataPlane } from './dataPlane.js';
-import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { IMDS_CREDENTIALS_MIN_TTL_SECONDS, LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { InstanceCredentials } from './instanceCredentials.js';
 import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
 import { sendJson } from './jsonResponse.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
+import { listenerRoutes } from './listenerRoutes.js';
 import { LocalElbStore } from './store.js';
 
 export interface LocalElbOptions {
@@ -29,7 +31,7 @@ export interface LocalElbOptions {
   propagationDelayMs?: number;
   /** instanceId → 'host:port' where its traffic and health checks go (merged over the config's `instances`). */
   instances?: Record<string, string>;
-  imds?: { instanceId?: string; region?: string; requireToken?: boolean };
+  imds?: ImdsConfig;
   /** A pino logger, or false for silence. @default pino at level 'warn' on stderr */
   logger?: Logger | false;
   /**
@@ -37,6 +39,8 @@ export interface LocalElbOptions {
    * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
    */
   targetRegistrationLagMs?: number;
+  /** How long an API-created ALB/NLB reads `provisioning` before `active`. @default 2000 (or the config's value) */
+  provisioningMs?: number;
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
   /** How many of the latest API calls `calls()` keeps. @default 10000 */
@@ -120,6 +124,10 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   if (typeof targetRegistrationLagMs !== 'number' || !(targetRegistrationLagMs >= 0 && targetRegistrationLagMs <= 600_000)) {
     throw new LocalElbConfigError('targetRegistrationLagMs', targetRegistrationLagMs, 'a number of ms from 0 to 600000');
   }
+  const provisioningMs = options.provisioningMs ?? config.provisioningMs ?? LOCAL_ELB_DEFAULTS.provisioningMs;
+  if (typeof provisioningMs !== 'number' || !(provisioningMs >= 0 && provisioningMs <= 600_000)) {
+    throw new LocalElbConfigError('provisioningMs', provisioningMs, 'a number of ms from 0 to 600000');
+  }
   const addresses = new Map(Object.entries(config.instances));
   for (const [id, address] of Object.entries(options.instances ?? {})) {
     checkInstanceId(id, `instances (key ${JSON.stringify(id)})`);
@@ -128,6 +136,14 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const imdsInput = options.imds ?? {};
   const imdsInstanceId = imdsInput.instanceId ?? config.imds.instanceId ?? addresses.keys().next().value ?? LOCAL_ELB_DEFAULTS.imdsInstanceId;
   checkInstanceId(imdsInstanceId, 'imds.instanceId');
+
+  const credentialsTtlSeconds = imdsInput.credentialsTtlSeconds ?? config.imds.credentialsTtlSeconds ?? LOCAL_ELB_DEFAULTS.imdsCredentialsTtlSeconds;
+  if (typeof credentialsTtlSeconds !== 'number' || !(credentialsTtlSeconds >= IMDS_CREDENTIALS_MIN_TTL_SECONDS && credentialsTtlSeconds <= 43_200)) {
+    throw new LocalElbConfigError('imds.credentialsTtlSeconds', credentialsTtlSeconds, `a number of seconds from ${IMDS_CREDENTIALS_MIN_TTL_SECONDS} to 43200`);
+  }
+  const roleName = imdsInput.roleName ?? config.imds.roleName ?? LOCAL_ELB_DEFAULTS.imdsRoleName;
+  if (typeof roleName !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(roleName)) throw new LocalElbConfigError('imds.roleName', roleName, 'an IAM role name (1-64 of letters, digits and +=,.@_-)');
+  const credentials = new InstanceCredentials({ roleName, ttlSeconds: credentialsTtlSeconds, renewBeforeSeconds: LOCAL_ELB_DEFAULTS.imdsCredentialsRenewBeforeSeconds });
 
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: 'warn' }, pino.destination(2)));
   const faults = new Faults();
@@ -139,8 +155,9 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     logger,
     addresses,
     startHealthChecks: healthCheckRunner(logger),
-    onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
+    onListenersChanged: () => void dataPlane.sync(listenerRoutes(store)),
     targetRegistrationLagMs,
+    provisioningMs,
   });
   const autoScaling = new AutoScalingStore({
     groups: config.autoScalingGroups,
@@ -155,10 +172,11 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     region: imdsInput.region ?? config.imds.region ?? config.region,
     accountId: config.accountId,
     requireToken: imdsInput.requireToken ?? config.imds.requireToken,
+    credentials,
     logger,
   });
   const callLog = new CallLog(callLogLimit);
-  const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
+  const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog, expiredAccessKey: (id) => credentials.expired(id) });
 
   let endpoint = '';
   const server = createServer((req, res) => route(req, res));
