@@ -1,6 +1,6 @@
 /**
  * Every default of the demo (`npm start` / `graceful-elb-local demo`) and of `npm run bench`, written once.
- * The README's "Demo and benchmarks" section documents these values.
+ * docs/demo-and-bench.md documents these values.
  */
 export const DEMO_DEFAULTS = {
   /** `--instances`: copies of examples/app.mjs behind the local ELB. */
