@@ -52,6 +52,11 @@ test('packed tarball: ESM import, CJS require, and a TypeScript consumer compile
     "const { gracefulElb, InvalidOptionError } = require('graceful-elb'); try { gracefulElb({}) } catch (e) { console.log(e instanceof InvalidOptionError, e.code) }",
   ]);
   assert.equal(cjs, 'true ERR_GRACEFUL_ELB_INVALID_OPTION');
+  // The bin is split into chunks that each command imports on demand: they must ship, and resolve once installed.
+  assert.ok(files.some((f) => f.startsWith('dist/cli-chunks/')), 'the CLI chunks are in the tarball');
+  const bin = join(consumer, 'node_modules', pkg.name, 'dist', 'cli.js');
+  assert.match(run([bin, '--version']), /^\d+\.\d+\.\d+/);
+  assert.match(run([bin, 'stop', '--state-dir', join(dir, 'state')]), /nothing running/);
 
   writeFileSync(
     join(consumer, 'consumer.ts'),
