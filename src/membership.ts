@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
 import type { Memberships } from './balancers/memberships.js';
-import { MembershipStateError } from './errors.js';
+import { MembershipStateError } from './balancers/errors.js';
 import { defaultStateDir } from './stateDir.js';
 
 /**

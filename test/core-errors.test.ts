@@ -1,17 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../src/index.js';
-import {
-  BalancerApiError,
-  ForcedBySignalError,
-  GracefulElbError,
-  HealthCheckFailedError,
-  IdentityError,
-  InvalidOptionError,
-  NotInServiceError,
-  ShutdownBeforeReadyError,
-  ShutdownTimeoutError,
-} from '../src/errors.js';
+import { BalancerApiError, NotInServiceError } from '../src/balancers/errors.js';
+import { GracefulElbError, InvalidOptionError } from '../src/errors.js';
+import { ForcedBySignalError, HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError, ShutdownTimeoutError } from '../src/lifecycleErrors.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGracefulElb } from '../src/gracefulElb.js';
-import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/errors.js';
+import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/lifecycleErrors.js';
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
 import { classicClient, instanceHealth, startCoreElb } from './helpers/coreElb.js';

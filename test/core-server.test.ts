@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { HealthCheckFailedError } from '../src/errors.js';
+import { HealthCheckFailedError } from '../src/lifecycleErrors.js';
 import { probeHealth } from '../src/healthProbe.js';
 import { raiseKeepAlive } from '../src/keepAlive.js';
 import { trackTraffic } from '../src/trafficTracker.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ValidateFailedError } from '../errors.js';
+import { ValidateFailedError } from '../supervisor/errors.js';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
 import { parseSeconds } from './argParsers.js';
 import { commandAction, formatError } from './commandAction.js';

@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { StateFileError } from '../errors.js';
+import { StateFileError } from './errors.js';
 import type { LifecycleState } from '../lifecycleMessage.js';
 import type { ProcessIdentity } from './processIdentity.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AlreadyRunningError } from '../errors.js';
+import { AlreadyRunningError } from './errors.js';
 import { isProcessRunning, type ProcessIdentity } from './processIdentity.js';
 
 /**
