@@ -3,9 +3,9 @@ export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from 
 export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
+export { ApiCallTimeoutError, BalancerApiError, DiscoveryError, MembershipStateError, NothingDiscoveredError, NotInServiceError } from './balancers/errors.js';
 export { GracefulElbError, InvalidOptionError } from './errors.js';
-export { ForcedBySignalError, HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './lifecycleErrors.js';
-export { BalancerApiError, DiscoveryError, MembershipStateError, NothingDiscoveredError, NotInServiceError } from './balancers/errors.js';
+export { ForcedBySignalError, HealthCheckFailedError, IdentityError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './lifecycleErrors.js';
 export { LIFECYCLE_MESSAGE_TYPE, isLifecycleMessage } from './lifecycleMessage.js';
 export type { LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
 export type { Balancer, BalancerView } from './balancers/balancer.js';

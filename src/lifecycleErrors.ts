@@ -45,3 +45,17 @@ export class ForcedBySignalError extends GracefulElbError {
     this.signal = signal;
   }
 }
+
+/** The shutdown could not leave these balancers: the instance may still be registered with them (exit code 4). */
+export class LeaveFailedError extends GracefulElbError {
+  readonly balancers: readonly string[];
+
+  constructor(balancers: readonly string[], options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_LEAVE_FAILED',
+      `Could not leave ${balancers.join(', ')}: the instance may still be registered (the failing health route takes it out of service)`,
+      options,
+    );
+    this.balancers = balancers;
+  }
+}

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../src/index.js';
-import { BalancerApiError, NotInServiceError } from '../src/balancers/errors.js';
+import { ApiCallTimeoutError, BalancerApiError, NotInServiceError } from '../src/balancers/errors.js';
 import { GracefulElbError, InvalidOptionError } from '../src/errors.js';
-import { ForcedBySignalError, HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError, ShutdownTimeoutError } from '../src/lifecycleErrors.js';
+import { ForcedBySignalError, HealthCheckFailedError, IdentityError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from '../src/lifecycleErrors.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 
@@ -17,6 +17,8 @@ const TABLE: Array<[GracefulElbError, string, string, unknown, RegExp]> = [
   [new ShutdownBeforeReadyError('SIGTERM'), 'ShutdownBeforeReadyError', 'ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', undefined, /SIGTERM/],
   [new ShutdownTimeoutError(6000, 2), 'ShutdownTimeoutError', 'ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', undefined, /6000 ms.*2 request/],
   [new ForcedBySignalError('SIGINT'), 'ForcedBySignalError', 'ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', undefined, /SIGINT/],
+  [new ApiCallTimeoutError('DescribeInstanceHealth', 5000), 'ApiCallTimeoutError', 'ERR_GRACEFUL_ELB_API_TIMEOUT', undefined, /DescribeInstanceHealth.*apiTimeoutMs \(5000 ms\)/],
+  [new LeaveFailedError(['elb/web', 'target-group/api'], { cause }), 'LeaveFailedError', 'ERR_GRACEFUL_ELB_LEAVE_FAILED', cause, /elb\/web, target-group\/api.*may still be registered/],
 ];
 
 for (const [error, name, code, expectedCause, message] of TABLE) {

@@ -71,3 +71,18 @@ export class MembershipStateError extends GracefulElbError {
     this.path = path;
   }
 }
+
+/**
+ * One load balancer API call (connect, request and whole response) took longer than `apiTimeoutMs`. Retried like a
+ * network error by Register/Deregister; the polls carry on past it.
+ */
+export class ApiCallTimeoutError extends GracefulElbError {
+  readonly action: string;
+  readonly timeoutMs: number;
+
+  constructor(action: string, timeoutMs: number) {
+    super('ERR_GRACEFUL_ELB_API_TIMEOUT', `${action} did not complete within apiTimeoutMs (${timeoutMs} ms)`);
+    this.action = action;
+    this.timeoutMs = timeoutMs;
+  }
+}
