@@ -13,6 +13,13 @@ export const EXIT_CODES = {
    * drainSeconds): the instance may still be registered. Wins over 1: it is the failure an operator must act on.
    */
   leaveFailed: 4,
+  /**
+   * Auto Scaling is terminating the instance (target lifecycle state Terminated): left, drained, closed and the
+   * termination lifecycle hook completed. The supervisor does not restart the app.
+   */
+  autoScalingTerminated: 10,
+  /** A Spot interruption notice (or, when enabled, a rebalance recommendation): left, drained, closed. Not restarted. */
+  spotInterrupted: 11,
 } as const;
 
 /** A second signal: the shell convention 128 + signal number (SIGINT 130, SIGTERM 143). */

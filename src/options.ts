@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BALANCER_ENV, resolveBalancerSelection, type BalancerSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
+import { NOTICE_OPTION_NAMES, resolveNoticeOptions, type InstanceNoticeOptionsInput, type ResolvedNoticeOptions } from './autoScaling/noticeOptions.js';
 import { envText } from './envText.js';
 import { MAX_TIMER_MS } from './maxTimer.js';
 
@@ -22,7 +23,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `InvalidOptionError` naming the option (or the env var it came from) and the value.
  * The env overrides win over the option: they are for ops, who change a deployment without changing code.
  */
-export interface GracefulElbOptions {
+export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   /** The app's node:http or node:https server (Express/Koa: what `app.listen()` returns; Fastify: `app.server`). */
   readonly server: HttpServer | HttpsServer;
   /**
@@ -89,8 +90,8 @@ export interface GracefulElbOptions {
   /** Timeout of one health probe request. @default 1000 */
   readonly probeRequestTimeoutMs?: number;
   /**
-   * Give up registering and waiting for InService after this long, counted from the first register call (`ready`
-   * rejects). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
+   * Give up joining after this long, counted from the end of the health probe: discovery, the balancer settings,
+   * registering and the InService wait together (`ready` rejects with NotInServiceError). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
    * @default 600000
    */
   readonly inServiceTimeoutMs?: number;
@@ -163,10 +164,10 @@ type FlagOption = { [K in DefaultedOption]: (typeof DEFAULTS)[K] extends boolean
 type Widened<T> = T extends boolean ? boolean : T extends number ? number : T extends string ? string : T;
 
 /**
- * The options without a default (the others are DEFAULTS' keys). Typed with exactly the remaining keys of
+ * The options without a default (the others are DEFAULTS' keys, and the Auto Scaling and Spot ones NOTICE_OPTION_NAMES). Typed with exactly the remaining keys of
  * GracefulElbOptions, so an option added to the interface but not here (or the reverse) does not compile.
  */
-const OPTIONS_WITHOUT_DEFAULT: Record<Exclude<keyof GracefulElbOptions, DefaultedOption>, true> = {
+const OPTIONS_WITHOUT_DEFAULT: Record<Exclude<keyof GracefulElbOptions, DefaultedOption | (typeof NOTICE_OPTION_NAMES)[number]>, true> = {
   server: true,
   elbName: true,
   targetGroupArn: true,
@@ -180,7 +181,7 @@ const OPTIONS_WITHOUT_DEFAULT: Record<Exclude<keyof GracefulElbOptions, Defaulte
   elbv2Client: true,
   exit: true,
 };
-const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(OPTIONS_WITHOUT_DEFAULT), ...Object.keys(DEFAULTS)]);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(OPTIONS_WITHOUT_DEFAULT), ...Object.keys(DEFAULTS), ...NOTICE_OPTION_NAMES]);
 
 /** Durations that must be above 0: an interval or a timeout of 0 would spin or never wait. */
 const POSITIVE_DURATIONS: ReadonlySet<DurationOption> = new Set(['probeIntervalMs', 'probeRequestTimeoutMs', 'pollIntervalMs', 'imdsTimeoutMs', 'apiTimeoutMs']);
@@ -202,6 +203,8 @@ export type ResolvedOptions = { readonly [K in DefaultedOption]: Widened<(typeof
   readonly client: ElbClient | undefined;
   readonly elbv2Client: ElbV2Client | undefined;
   readonly exit: (code: number) => void;
+  /** Auto Scaling and Spot (src/autoScaling/noticeOptions.ts). */
+  readonly notices: ResolvedNoticeOptions;
 };
 
 // SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
@@ -346,6 +349,7 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     client,
     elbv2Client,
     exit,
+    notices: resolveNoticeOptions(input, env),
   };
 }
 
