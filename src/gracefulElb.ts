@@ -12,7 +12,9 @@ import { membershipsOf, resolveBalancers } from './balancers/resolveBalancers.js
 import { waitInService } from './balancers/waitInService.js';
 import { AppCrashedError, installCrashHandlers, nodeFlagsOf, type CrashEvent, type CrashHandlers, type CrashSource } from './crashHandlers.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
-import { ForcedBySignalError, GracefulElbError, LeaveFailedError, NotInServiceError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
+import { NotInServiceError } from './balancers/errors.js';
+import { GracefulElbError } from './errors.js';
+import { ForcedBySignalError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './lifecycleErrors.js';
 import { EXIT_CODES, signalExitCode } from './exitCodes.js';
 import { probeHealth } from './healthProbe.js';
 import { resolveIdentity } from './identity.js';

@@ -1,19 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../src/index.js';
-import {
-  ApiCallTimeoutError,
-  BalancerApiError,
-  ForcedBySignalError,
-  GracefulElbError,
-  HealthCheckFailedError,
-  IdentityError,
-  InvalidOptionError,
-  LeaveFailedError,
-  NotInServiceError,
-  ShutdownBeforeReadyError,
-  ShutdownTimeoutError,
-} from '../src/errors.js';
+import { ApiCallTimeoutError, BalancerApiError, NotInServiceError } from '../src/balancers/errors.js';
+import { GracefulElbError, InvalidOptionError } from '../src/errors.js';
+import { ForcedBySignalError, HealthCheckFailedError, IdentityError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from '../src/lifecycleErrors.js';
 import { AutoScalingApiError, NotInAutoScalingGroupError } from '../src/autoScaling/errors.js';
 import { AppCrashedError } from '../src/crashHandlers.js';
 

@@ -13,7 +13,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
-import { NothingDiscoveredError } from '../src/errors.js';
+import { NothingDiscoveredError } from '../src/balancers/errors.js';
 import { defaultMembershipFile, readMemberships, writeMemberships } from '../src/membership.js';
 import { captureLogger, fakeProcess } from './helpers/capture.js';
 import { closeServer, recordingClients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';

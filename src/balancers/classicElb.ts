@@ -5,7 +5,7 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   type LoadBalancerAttributes,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { BalancerApiError } from '../errors.js';
+import { BalancerApiError } from './errors.js';
 import type { ElbClient } from '../options.js';
 import { retry, type RetryHooks, type RetryPolicy } from '../retry.js';
 import type { Balancer, BalancerView } from './balancer.js';

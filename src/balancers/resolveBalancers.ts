@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { NothingDiscoveredError } from '../errors.js';
+import { NothingDiscoveredError } from './errors.js';
 import { defaultMembershipFile, readMemberships, writeMemberships } from '../membership.js';
 import type { ElbClient, ElbV2Client, ResolvedOptions } from '../options.js';
 import type { RetryHooks, RetryPolicy } from '../retry.js';

@@ -76,7 +76,12 @@ test('progress lists each instance step, balancer view and rate, and the totals'
 });
 
 test('on a terminal the block is redrawn in place; elsewhere plain lines, throttled', () => {
-  const read = (stream: PassThrough): string => (stream.read() as Buffer | null)?.toString() ?? '';
+  // Everything written so far: Node 26's read() returns one buffered chunk at a time, older Nodes all of them.
+  const read = (stream: PassThrough): string => {
+    let text = '';
+    for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) text += chunk.toString();
+    return text;
+  };
   const tty = new PassThrough();
   const live = new LiveProgress(tty, { tty: true });
   live.update(state(1000));

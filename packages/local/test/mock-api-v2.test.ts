@@ -245,7 +245,7 @@ test('wire format of ELBv2 answers: namespace 2015-12-01, member lists, Result a
 });
 
 test('targetRegistrationLagMs: right after RegisterTargets a target reads unused for a moment, as AWS may', async () => {
-  const lagged = await startLocalElb({ listenerPorts: 'ephemeral', logger: false, targetRegistrationLagMs: 400 });
+  const lagged = await startLocalElb({ listenerPorts: 'ephemeral', logger: false, targetRegistrationLagMs: 3000 }); // wide enough for two calls on a busy machine
   try {
     const client = clientsFor(lagged).v2;
     const arn = lagged.status().targetGroups[0]!.arn;

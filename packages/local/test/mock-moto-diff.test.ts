@@ -10,7 +10,7 @@ import { freePort } from '../src/freePort.js';
 
 // Differential test: the same request sequence to moto_server and to the local ELB, answers compared field by field
 // where moto follows AWS. Where the local ELB deliberately differs, the test asserts both sides of the difference
-// (so a change on either side is noticed); README "Local development" lists each with the AWS documentation.
+// (so a change on either side is noticed); docs/local-elb.md lists each with the AWS documentation.
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let moto: ChildProcess | undefined;
@@ -205,7 +205,7 @@ test('where moto follows AWS, the answers agree field by field', (t) => {
   }
 });
 
-test('deliberate differences, each as AWS documents it (see README "Local development")', (t) => {
+test('deliberate differences, each as AWS documents it (see docs/local-elb.md)', (t) => {
   if (!motoSeen) return t.skip(motoMissing || 'moto_server is not installed');
   const [first, second] = ids as [string, string];
   // RegisterInstances answers "the updated list of instances"; Deregister "the remaining instances".

@@ -1,6 +1,6 @@
 /**
  * Every default of the demo (`npm start` / `graceful-elb-local demo`) and of `npm run bench`, written once.
- * The README's "Demo and benchmarks" section documents these values.
+ * docs/demo-and-bench.md documents these values.
  */
 export const DEMO_DEFAULTS = {
   /** `--instances`: copies of examples/app.mjs behind the local ELB. */
@@ -59,6 +59,14 @@ export const BENCH_DEFAULTS = {
   overheadSeconds: 3,
   /** Connections for the overhead runs. */
   overheadConnections: 50,
+  /** Rounds of the per-request CPU comparison with the peer libraries (each round runs every server once). */
+  peerRounds: 30,
+  /** Seconds of unthrottled load per server and round. */
+  peerSeconds: 1,
+  /** Connections (kept alive) for the peer comparison. */
+  peerConnections: 10,
+  /** Fresh processes per startup measurement (CLI call, import); the table reports medians. */
+  startupRuns: 10,
   /** Idle signal-to-exit measurements. */
   idleShutdownRuns: 5,
   /** The modelled fleet. */

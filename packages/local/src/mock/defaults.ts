@@ -1,7 +1,7 @@
 /**
  * Every default of the local ELB, written once. Two families:
  * - what AWS itself uses for resources created through the API (the local ELB answers the same values), and
- * - what the embedded local setup uses (fast health checks so local use needs no waiting; see README).
+ * - what the embedded local setup uses (fast health checks so local use needs no waiting; see docs/local-elb.md).
  */
 export const LOCAL_ELB_DEFAULTS = {
   /** Control plane + IMDS + status port of `graceful-elb-local mock` (the programmatic default is ephemeral: 0). */
