@@ -74,7 +74,7 @@ test('traffic tracker: counts requests in flight, not health checks; times reque
   clock = 2000;
   tracker.startDraining();
   clock = 2500;
-  assert.deepEqual(tracker.openRequests(), [{ method: 'GET', url: '/slow', ageMs: 500 }], 'a request running at the signal is aged from the signal');
+  assert.deepEqual(tracker.openRequests(), [{ method: 'GET', url: '/slow', ageMs: 500, streaming: false }], 'a request running at the signal is aged from the signal');
   // A listener added after the tracker still runs after it; the health route answers 503 without reaching the app.
   let lateListenerCalls = 0;
   server.on('request', () => lateListenerCalls++);
