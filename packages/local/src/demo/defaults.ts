@@ -45,6 +45,11 @@ export const DEMO_DEFAULTS = {
   /** The seed article's fixed waits: `sleep 10` before its health check, `sleep 10` after registering. */
   seedStartSleepSeconds: 10,
   seedRegisterSleepSeconds: 10,
+  /**
+   * failed-revision: how long the bad revision's library tries its health route before it reports 'failed'
+   * (its `probeTimeoutMs`; the library's default is 60 s). ValidateService fails as soon as it does.
+   */
+  badRevisionProbeSeconds: 10,
   /** The naive ValidateService hook polls the app's health route this long at most. */
   naiveValidateTimeoutSeconds: 30,
 } as const;

@@ -10,8 +10,13 @@ import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
 import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
-import { runHooks, type DeploymentIdentity } from './hookRunner.js';
-import { instanceMoments } from './instancePhases.js';
+import { writeBadRevision } from './badRevision.js';
+import { runHooks, type DeploymentIdentity, type HookEventReport } from './hookRunner.js';
+import { badRevisionWindow } from './badRevisionWindow.js';
+import { measureCapacity } from './capacity.js';
+import { HookFailedError } from './errors.js';
+import { instanceMoments, type RoutingTransition } from './instancePhases.js';
+import { scenarioChecks } from './scenarioChecks.js';
 import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
 import { machineInfo } from './machine.js';
 import { writeBaselineRevision } from './modeRevision.js';
@@ -32,6 +37,7 @@ export interface DemoRunOptions extends DemoOptions {
   /** Overrides of DEMO_DEFAULTS for quick runs (tests). */
   readonly warmupSeconds?: number;
   readonly tailSeconds?: number;
+  readonly badRevisionProbeSeconds?: number;
 }
 
 export interface DemoRunResult {
@@ -50,7 +56,7 @@ const BALANCER = DEMO_BALANCER;
 export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   checkPackage(options.libraryRoot);
   const startedAt = new Date();
-  const runDir = resolve(options.outputDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.mode}`);
+  const runDir = resolve(options.outputDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.scenario}-${options.mode}`);
   mkdirSync(runDir, { recursive: true });
   const out = options.out ?? process.stdout;
   const progress = new LiveProgress(out, { tty: options.tty ?? (out as { isTTY?: boolean }).isTTY === true });
@@ -92,11 +98,11 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   try {
     const appSpec = revisionFor(options, runDir);
     const initial: DeploymentIdentity = deploymentIdentity();
-    const hookOptions = (instance: FleetInstance, deployment: DeploymentIdentity) => ({
+    const hookOptions = (instance: FleetInstance, deployment: DeploymentIdentity, revisionEnv: NodeJS.ProcessEnv = {}) => ({
       appSpec,
       instanceId: instance.id,
       deployment,
-      env: instance.env,
+      env: { ...instance.env, ...revisionEnv },
       signal: options.signal,
       onOutput: (line: string) => logs.get(instance.id)?.write(`${new Date().toISOString()} ${line}\n`),
       onEvent: (e: { instanceId: string; event: LifecycleEvent; phase: 'start' | 'end'; ok?: boolean; at: number }) => {
@@ -141,22 +147,46 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     ticker.unref();
     await sleep(warmupMs, undefined, { signal: options.signal });
 
+    // The new revision: the same app (deploy), or one whose health route never passes (failed-revision).
+    const bad =
+      options.scenario === 'failed-revision'
+        ? writeBadRevision(join(runDir, 'bad-revision'), options.libraryRoot, (options.badRevisionProbeSeconds ?? DEMO_DEFAULTS.badRevisionProbeSeconds) * 1000)
+        : undefined;
+    const revisionEnv: NodeJS.ProcessEnv = bad ? { GRACEFUL_ELB_APP_DIR: bad.appDir, GRACEFUL_ELB_APP_SCRIPT: bad.appScript } : {};
+    const deployTo = (deployment: DeploymentIdentity, env: NodeJS.ProcessEnv) => async (id: string, reports: HookEventReport[]) => {
+      const instance = fleet.find((i) => i.id === id);
+      if (!instance) throw new Error(`unknown instance ${id}`);
+      await runHooks({ ...hookOptions(instance, deployment, env), reports }, LIFECYCLE_EVENTS);
+    };
     const deployment = deploymentIdentity();
     const rollout = await runRollout({
       instanceIds: fleet.map((i) => i.id),
       config: options.strategy,
       onBatch: (batch, index) => {
-        stage = `deployment ${deployment.deploymentId}, batch ${index}: ${batch.join(', ')}`;
-        progress.note(`${clock(Date.now() - loadOrigin)} batch ${index}: ${batch.join(', ')}`);
+        stage = `deployment ${deployment.deploymentId}, wave ${index}: ${batch.join(', ')}`;
+        progress.note(`${clock(Date.now() - loadOrigin)} deployment starts on ${batch.join(', ')}`);
       },
-      deployInstance: async (id, reports) => {
-        const instance = fleet.find((i) => i.id === id);
-        if (!instance) throw new Error(`unknown instance ${id}`);
-        await runHooks({ ...hookOptions(instance, deployment), reports }, LIFECYCLE_EVENTS);
-      },
+      deployInstance: deployTo(deployment, revisionEnv),
     });
+    // CodeDeploy's automatic rollback (on deployment failure): a new deployment of the last good revision to
+    // the instances that failed; the ones never reached still run it.
+    let rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
+    if (options.scenario === 'failed-revision' && rollout.outcome.failed.length > 0) {
+      const rollbackDeployment = deploymentIdentity();
+      progress.note(`${clock(Date.now() - loadOrigin)} deployment ${deployment.deploymentId} Failed: ${rollout.outcome.reason ?? ''}; rolling back as ${rollbackDeployment.deploymentId}`);
+      const result = await runRollout({
+        instanceIds: rollout.outcome.failed,
+        config: { kind: 'OneAtATime' },
+        onBatch: (batch) => {
+          stage = `rollback ${rollbackDeployment.deploymentId}: ${batch.join(', ')}`;
+          progress.note(`${clock(Date.now() - loadOrigin)} rollback starts on ${batch.join(', ')}`);
+        },
+        deployInstance: deployTo(rollbackDeployment, {}),
+      });
+      rollback = { deployment: rollbackDeployment, result };
+    }
     stage = `deployment ${rollout.outcome.status}; keeping the load on`;
-    const loadUntil = Math.max(loadOrigin + options.durationSeconds * 1000, rollout.endedAt + tailMs);
+    const loadUntil = Math.max(loadOrigin + options.durationSeconds * 1000, (rollback?.result.endedAt ?? rollout.endedAt) + tailMs);
     await sleep(Math.max(0, loadUntil - Date.now()), undefined, { signal: options.signal });
     const stats = await load.stop();
     load = undefined;
@@ -165,7 +195,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     progress.update(progressState(headline, 'done', live, fleet, steps, observer, loadOrigin));
     progress.finish();
 
-    const report = buildReport({ options, startedAt, deployment, rollout, recorder: live, stats, observer, loadOrigin, loadEndedAt, fleet });
+    const report = buildReport({ options, startedAt, deployment, rollout, rollback, recorder: live, stats, observer, loadOrigin, loadEndedAt, fleet });
     const files = { dir: runDir, json: join(runDir, 'report.json'), timeline: join(runDir, 'timeline.svg') };
     writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(files.timeline, renderTimelineSvg(report));
@@ -246,6 +276,7 @@ function buildReport(input: {
   startedAt: Date;
   deployment: DeploymentIdentity;
   rollout: RolloutResult;
+  rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
   recorder: TrafficRecorder;
   stats: LoadStats;
   observer: BalancerObserver;
@@ -253,36 +284,70 @@ function buildReport(input: {
   loadEndedAt: number;
   fleet: readonly FleetInstance[];
 }): DemoReport {
-  const { options, rollout, loadOrigin } = input;
+  const { options, rollout, rollback, loadOrigin } = input;
   const traffic = input.recorder.snapshot();
   const attribution = chooseAttribution(traffic);
   // The seed article stops (and deregisters) in AfterInstall; everything else in ApplicationStop.
   const stopEvent: LifecycleEvent = options.mode === 'seed' ? 'AfterInstall' : 'ApplicationStop';
+  const relative = (t: RoutingTransition): RoutingTransition => ({ ...t, at: t.at - loadOrigin });
+  const allTransitions = input.observer.transitions().map(relative);
   const instances = input.fleet.map((instance) => {
     const run = rollout.runs.get(instance.id);
-    const events = run?.events ?? [];
-    const transitions = input.observer
-      .transitions()
-      .filter((t) => t.instanceId === instance.id)
-      .map((t) => ({ ...t, at: t.at - loadOrigin }));
-    return instanceReport(
-      {
-        instanceId: instance.id,
-        batch: run?.batch,
-        status: run === undefined ? 'Skipped' : run.error ? 'Failed' : 'Succeeded',
-        error: run?.error?.message,
-        events: events.map((e) => ({ event: e.event, from: e.startedAt - loadOrigin, to: e.endedAt - loadOrigin, ok: e.ok })),
-        moments: instanceMoments(events, transitions, loadOrigin, stopEvent),
-      },
-      traffic,
-      attribution,
-    );
+    const back = rollback?.result.runs.get(instance.id);
+    const events = [...(run?.events ?? []), ...(back?.events ?? [])];
+    const transitions = allTransitions.filter((t) => t.instanceId === instance.id);
+    // A rolled-back instance: the old process left in the failed deployment, the last good revision started in
+    // the rollback; in between ran the bad revision.
+    const momentEvents = back ? [...(run?.events ?? []).filter((e) => e.event === stopEvent), ...back.events.filter((e) => e.event !== 'ApplicationStop')] : events;
+    const badFrom = back ? run?.events.find((e) => e.event === 'ApplicationStart')?.startedAt : undefined;
+    const badTo = back?.events.find((e) => e.event === 'ApplicationStop')?.endedAt;
+    return {
+      ...instanceReport(
+        {
+          instanceId: instance.id,
+          batch: run?.batch,
+          status: run === undefined ? 'Skipped' : run.error ? 'Failed' : 'Succeeded',
+          error: run?.error ? libraryReason(run.error) : undefined,
+          events: events.map((e) => ({ event: e.event, from: e.startedAt - loadOrigin, to: e.endedAt - loadOrigin, ok: e.ok })),
+          moments: instanceMoments(momentEvents, transitions, loadOrigin, stopEvent),
+        },
+        traffic,
+        attribution,
+      ),
+      ...(back
+        ? {
+            rollback: { status: back.error ? ('Failed' as const) : ('Succeeded' as const), error: back.error ? libraryReason(back.error) : undefined },
+            badRevision:
+              badFrom !== undefined && badTo !== undefined
+                ? badRevisionWindow(instance.id, badFrom - loadOrigin, badTo - loadOrigin, traffic, transitions)
+                : undefined,
+          }
+        : {}),
+    };
   });
   const failedRequests = input.recorder.failures;
-  return {
+  const deployment = {
+    id: input.deployment.deploymentId,
+    status: rollout.outcome.status,
+    reason: rollout.outcome.reason,
+    batches: rollout.batches,
+    startedAt: rollout.startedAt - loadOrigin,
+    endedAt: rollout.endedAt - loadOrigin,
+    skipped: rollout.outcome.skipped,
+  };
+  const capacity = measureCapacity({
+    traffic,
+    attribution,
+    instanceIds: input.fleet.map((i) => i.id),
+    transitions: allTransitions,
+    deployment: { startedAt: deployment.startedAt, endedAt: (rollback?.result.endedAt ?? rollout.endedAt) - loadOrigin },
+    peakOutOfService: Math.max(rollout.peakOutOfService, rollback?.result.peakOutOfService ?? 0),
+  });
+  const report: Omit<DemoReport, 'checks' | 'ok'> = {
     kind: 'graceful-elb-demo',
     version: 1,
     mode: options.mode,
+    scenario: options.scenario,
     startedAt: input.startedAt.toISOString(),
     machine: machineInfo(),
     settings: {
@@ -295,19 +360,29 @@ function buildReport(input: {
       workMix: DEMO_DEFAULTS.workMix,
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
     },
-    deployment: {
-      id: input.deployment.deploymentId,
-      status: rollout.outcome.status,
-      reason: rollout.outcome.reason,
-      batches: rollout.batches,
-      startedAt: rollout.startedAt - loadOrigin,
-      endedAt: rollout.endedAt - loadOrigin,
+    deployment,
+    rollback: rollback && {
+      id: rollback.deployment.deploymentId,
+      status: rollback.result.outcome.status,
+      reason: rollback.result.outcome.reason,
+      instances: rollback.result.outcome.succeeded.concat(rollback.result.outcome.failed),
+      startedAt: rollback.result.startedAt - loadOrigin,
+      endedAt: rollback.result.endedAt - loadOrigin,
     },
+    capacity,
     traffic: { ...traffic, attribution, ...input.stats, durationMs: input.loadEndedAt - loadOrigin },
     instances,
     failedRequests,
-    ok: failedRequests === 0 && rollout.outcome.status === 'Succeeded',
   };
+  const checks = scenarioChecks(report);
+  return { ...report, checks, ok: checks.every((c) => c.ok) };
+}
+
+/** The library's own words from a failed hook (`error [ERR_GRACEFUL_ELB_…]: …`), else the hook's failure. */
+function libraryReason(err: Error): string {
+  if (!(err instanceof HookFailedError)) return err.message;
+  const line = err.outputTail.split('\n').find((l) => /error \[ERR_GRACEFUL_ELB_[A-Z_]+\]/.test(l));
+  return line ? `${err.event} failed: ${line.replace(/^.*?(error \[)/, '$1').trim()}` : err.message;
 }
 
 function checkPackage(root: string): void {

@@ -1,7 +1,11 @@
+import type { BadRevisionWindow } from './badRevisionWindow.js';
+import { formatCapacity, type CapacityReport } from './capacity.js';
 import type { WorkMixEntry } from './defaults.js';
 import type { DeploymentStatus } from './deploymentPlan.js';
 import { instanceDurations, type InstanceDurations, type InstanceMoments } from './instancePhases.js';
 import type { MachineInfo } from './machine.js';
+import type { ScenarioName } from './scenario.js';
+import type { ScenarioCheck } from './scenarioChecks.js';
 import type { TrafficBucket, TrafficSnapshot } from './trafficRecorder.js';
 
 export type DemoMode = 'graceful' | 'naive' | 'seed';
@@ -20,12 +24,17 @@ export interface InstanceReport {
   readonly servedAfterRejoin: number;
   /** First hook start → last hook end: what CodeDeploy waits for before the next batch. */
   readonly deployMs: number | undefined;
+  /** failed-revision: how the automatic rollback went on this instance. */
+  readonly rollback?: { readonly status: 'Succeeded' | 'Failed'; readonly error: string | undefined };
+  /** failed-revision: while the bad revision ran here, and whether it got any traffic. */
+  readonly badRevision?: BadRevisionWindow;
 }
 
 export interface DemoReport {
   readonly kind: 'graceful-elb-demo';
   readonly version: 1;
   readonly mode: DemoMode;
+  readonly scenario: ScenarioName;
   readonly startedAt: string;
   readonly machine: MachineInfo;
   readonly settings: {
@@ -46,7 +55,13 @@ export interface DemoReport {
     /** ms since the load started */
     readonly startedAt: number;
     readonly endedAt: number;
+    /** Never reached: the deployment stopped first (they keep the old revision). */
+    readonly skipped: readonly string[];
   };
+  /** failed-revision: CodeDeploy's automatic rollback, a new deployment of the last good revision. */
+  readonly rollback: { readonly id: string; readonly status: DeploymentStatus; readonly reason: string | undefined; readonly instances: readonly string[]; readonly startedAt: number; readonly endedAt: number } | undefined;
+  /** What taking instances out cost the others. */
+  readonly capacity: CapacityReport;
   readonly traffic: TrafficSnapshot & {
     /** Where the per-instance counts come from: the app's `x-instance-id` header on 2xx answers, or the balancer's own count. */
     readonly attribution: Attribution;
@@ -60,7 +75,9 @@ export interface DemoReport {
   readonly instances: readonly InstanceReport[];
   /** non-2xx answers plus socket errors, timeouts and lost requests */
   readonly failedRequests: number;
-  /** true when no request failed and the deployment succeeded: the demo's exit code 0 */
+  /** The scenario's promise, part by part. */
+  readonly checks: readonly ScenarioCheck[];
+  /** true when every check holds (for deploy: no request failed and the deployment succeeded): the demo's exit code 0 */
   readonly ok: boolean;
 }
 
@@ -83,7 +100,7 @@ export function servedSince(traffic: TrafficSnapshot, attribution: Attribution, 
 }
 
 export function instanceReport(
-  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin' | 'deployMs'>,
+  input: Omit<InstanceReport, 'durations' | 'servedAfterRejoin' | 'deployMs' | 'rollback' | 'badRevision'>,
   traffic: TrafficSnapshot,
   attribution: Attribution,
 ): InstanceReport {
@@ -106,13 +123,18 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   const t = traffic.totals;
   const lines: string[] = [];
   lines.push(
-    `graceful-elb-local demo: ${report.mode} mode, ${settings.strategy}, ${settings.instances} instances, ${settings.ratePerSecond} req/s`,
+    `graceful-elb-local demo: ${report.scenario} scenario, ${report.mode} mode, ${settings.strategy}, ${settings.instances} instances, ${settings.ratePerSecond} req/s`,
   );
   lines.push(
     `Deployment ${deployment.id} ${deployment.status} in ${seconds(deployment.endedAt - deployment.startedAt)} ` +
-      `(${deployment.batches.length} batch${deployment.batches.length === 1 ? '' : 'es'})` +
+      `(${deployment.batches.length} wave${deployment.batches.length === 1 ? '' : 's'})` +
       (deployment.reason ? `: ${deployment.reason}` : ''),
   );
+  if (report.rollback) {
+    const r = report.rollback;
+    lines.push(`Rollback ${r.id} (last good revision to ${r.instances.join(', ')}) ${r.status} in ${seconds(r.endedAt - r.startedAt)}${r.reason ? `: ${r.reason}` : ''}`);
+  }
+  lines.push(formatCapacity(report.capacity, settings.instances));
   lines.push('');
   lines.push(
     `Requests  sent ${count(t.sent)}  2xx ${count(t.ok)}  non-2xx ${count(t.non2xx)}  socket errors ${count(t.errors)}` +
@@ -136,6 +158,10 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   ]);
   lines.push(...table(header, rows));
   for (const i of report.instances) if (i.error) lines.push(`  ${i.instanceId}: ${i.error}`);
+  if (report.checks.length > 0) {
+    lines.push('');
+    for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  }
   lines.push('');
   lines.push(
     'leave = signal → balancer stops routing; drain = → process exited ("dead" = balancer still routing to a stopped process); ' +
@@ -146,7 +172,12 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
     lines.push(`Timeline: ${files.timeline}`);
     lines.push(`Report:   ${files.json}`);
   }
-  lines.push(report.ok ? 'Result: zero failed requests.' : `Result: FAILED (${report.failedRequests} failed requests, deployment ${deployment.status}).`);
+  const broken = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+  lines.push(
+    report.ok
+      ? `Result: the ${report.scenario} scenario's promise holds (zero failed requests).`
+      : `Result: FAILED (${broken.join('; ') || `${report.failedRequests} failed requests`}).`,
+  );
   return lines.join('\n');
 }
 

@@ -1,0 +1,55 @@
+import type { DemoReport } from './report.js';
+
+/** One part of a scenario's promise, as the report and the summary show it. */
+export interface ScenarioCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** What each scenario promises; the demo exits 0 only when every check holds. */
+export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
+  const checks: ScenarioCheck[] = [
+    { name: 'zero failed requests', ok: report.failedRequests === 0, detail: `${report.failedRequests.toLocaleString('en-US')} failed of ${report.traffic.totals.sent.toLocaleString('en-US')} sent` },
+  ];
+  const { deployment } = report;
+  switch (report.scenario) {
+    case 'deploy':
+      checks.push({ name: 'deployment succeeded', ok: deployment.status === 'Succeeded', detail: deployment.reason ?? deployment.status });
+      break;
+    case 'failed-revision': {
+      const failed = report.instances.filter((i) => i.status === 'Failed');
+      const first = failed[0];
+      checks.push(
+        {
+          name: 'the deployment failed on the first instance, with the library\'s reason',
+          ok: deployment.status === 'Failed' && failed.length === 1 && /ERR_GRACEFUL_ELB_/.test(first?.error ?? ''),
+          detail: first ? `${first.instanceId}: ${first.error ?? '(no reason)'}` : `no instance failed (deployment ${deployment.status})`,
+        },
+        {
+          name: 'it stopped there: the other instances kept the old revision',
+          ok: deployment.skipped.length === report.instances.length - failed.length && deployment.skipped.length > 0,
+          detail: `skipped: ${deployment.skipped.join(', ') || 'none'}`,
+        },
+        {
+          name: 'automatic rollback redeployed the last good revision to the failed instance',
+          ok: report.rollback?.status === 'Succeeded' && failed.every((i) => i.rollback?.status === 'Succeeded' && i.servedAfterRejoin > 0),
+          detail: report.rollback ? `rollback ${report.rollback.id} ${report.rollback.status} on ${report.rollback.instances.join(', ')}` : 'no rollback ran',
+        },
+        {
+          name: 'the bad process never received traffic',
+          ok: failed.length > 0 && failed.every((i) => i.badRevision !== undefined && i.badRevision.served === 0 && !i.badRevision.routed),
+          detail: failed
+            .map((i) =>
+              i.badRevision
+                ? `${i.instanceId}: ran ${((i.badRevision.to - i.badRevision.from) / 1000).toFixed(1)} s, served ${i.badRevision.served}, ${i.badRevision.routed ? 'ROUTED TO' : 'never routed to'}`
+                : `${i.instanceId}: no bad-revision window`,
+            )
+            .join('; '),
+        },
+      );
+      break;
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,63 @@
+// Each demo scenario end to end with short settings, as `graceful-elb-local demo --scenario NAME` runs it: the
+// local ELB, example apps under the supervisor, real load through the balancer, real hook scripts. Each test
+// asserts the scenario's own promise (the checks the demo's exit code rests on) and what the report must show.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { resolveDemoOptions, type DemoFlags } from '../src/demo/demoOptions.js';
+import { runDemo, type DemoRunResult } from '../src/demo/engine.js';
+import { libraryRoot as libraryRootOf } from '../src/packageRoots.js';
+
+const libraryRoot = libraryRootOf();
+
+async function scenario(t: { after: (fn: () => void) => void }, flags: DemoFlags): Promise<{ result: DemoRunResult; why: string }> {
+  const outputDir = mkdtempSync(join(tmpdir(), 'demo-scenario-'));
+  t.after(() => rmSync(outputDir, { recursive: true, force: true }));
+  const out = new PassThrough();
+  let output = '';
+  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Modest load: the test shares two cores with the rest of the suite.
+  const options = resolveDemoOptions({ instances: 3, rate: 100, duration: 5, drainSeconds: 10, outputDir, ...flags });
+  const result = await runDemo({ ...options, libraryRoot, out, tty: false, warmupSeconds: 2, tailSeconds: 2, badRevisionProbeSeconds: 4 });
+  return { result, why: `${result.summary}\n--- progress ---\n${output}` };
+}
+
+test('deploy with --min-healthy 1 of 3: a rolling window two at a time, zero failed requests, and the capacity it cost', async (t) => {
+  const { result, why } = await scenario(t, { minHealthy: '1' });
+  const { report } = result;
+  assert.equal(report.settings.strategy, 'min-healthy=1', why);
+  assert.equal(report.deployment.status, 'Succeeded', why);
+  assert.equal(report.failedRequests, 0, why);
+  assert.equal(report.capacity.peakOutOfService, 2, why);
+  assert.ok(report.capacity.fewestRouted >= 1, why);
+  assert.ok(report.capacity.peakPerInstance > report.capacity.steadyPerInstance, `the one remaining instance took more than its steady share\n${why}`);
+  assert.match(result.summary, /^Capacity: at most 2 of 3 instance\(s\) out at once/m);
+  assert.equal(report.ok, true, why);
+});
+
+test('failed-revision: ValidateService fails with the library\'s reason, the deployment stops, rollback restores the host, nothing fails', async (t) => {
+  const { result, why } = await scenario(t, { scenario: 'failed-revision' });
+  const { report } = result;
+  assert.equal(report.scenario, 'failed-revision');
+  assert.equal(report.deployment.status, 'Failed', why);
+  const [first, ...others] = report.instances;
+  assert.equal(first?.status, 'Failed', why);
+  assert.match(first?.error ?? '', /ValidateService failed: error \[ERR_GRACEFUL_ELB_VALIDATE_FAILED\]: The app reported 'failed': ERR_GRACEFUL_ELB_HEALTH_NEVER_PASSED/, why);
+  assert.deepEqual(others.map((i) => i.status), ['Skipped', 'Skipped'], why);
+  assert.equal(report.rollback?.status, 'Succeeded', why);
+  assert.deepEqual(report.rollback?.instances, [first?.instanceId]);
+  assert.equal(first?.rollback?.status, 'Succeeded', why);
+  assert.ok((first?.servedAfterRejoin ?? 0) > 0, `the rolled-back instance serves again\n${why}`);
+  assert.equal(first?.badRevision?.served, 0, why);
+  assert.equal(first?.badRevision?.routed, false, why);
+  assert.ok((first?.badRevision?.to ?? 0) - (first?.badRevision?.from ?? 0) >= 4000, 'the bad process ran at least as long as its health probe tried');
+  assert.equal(report.failedRequests, 0, why);
+  assert.ok(report.checks.length === 5 && report.checks.every((c) => c.ok), why);
+  assert.equal(report.ok, true);
+  const svg = readFileSync(result.files.timeline, 'utf8');
+  assert.match(svg, /bad revision running: never routed to, served 0/);
+  assert.ok(existsSync(result.files.json));
+});
