@@ -111,6 +111,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
       },
     });
 
+    progress.note(`Live page of the local ELB: ${lb.livePageUrl}`);
     // The fleet's first deployment (not measured): CodeDeploy skips ApplicationStop on new instances.
     progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
     await Promise.all(fleet.map((instance) => runHooks(hookOptions(instance, initial), firstDeploymentEvents(options.mode))));

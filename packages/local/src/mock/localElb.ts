@@ -10,6 +10,8 @@ import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
+import { LiveFeed } from './liveFeed.js';
+import { LivePage } from './livePage.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
 import { LocalElbStore } from './store.js';
 
@@ -64,6 +66,8 @@ export interface LocalElbEnv {
 export interface LocalElb {
   /** 'http://127.0.0.1:PORT' */
   readonly endpoint: string;
+  /** The live page: balancers, listeners, instances and API calls as they change ('http://127.0.0.1:PORT/_local/'). */
+  readonly livePageUrl: string;
   /** The env a process exports to use this local ELB through the AWS SDK/CLI standard variables. */
   readonly env: LocalElbEnv;
   /** The data-plane listeners serving now (API-created ones appear once created). */
@@ -133,6 +137,13 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     logger,
   });
   const callLog = new CallLog(callLogLimit);
+  const livePage = new LivePage();
+  const liveFeed = new LiveFeed({
+    status: () => buildStatus(endpoint, store, dataPlane, faults),
+    calls: callLog,
+    intervalMs: LOCAL_ELB_DEFAULTS.liveTickMs,
+    recentCalls: LOCAL_ELB_DEFAULTS.liveRecentCalls,
+  });
   const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
 
   let endpoint = '';
@@ -159,6 +170,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
+    if (path === '/_local/events') return liveFeed.handle(req, res);
+    if (livePage.serves(path)) return livePage.handle(path, res);
     if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
     if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
     if (path === '/_local/calls') {
@@ -205,6 +218,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   };
   return {
     endpoint,
+    livePageUrl: `${endpoint}/_local/`,
     env,
     get listeners(): LocalElbListener[] {
       return dataPlane.listeners().map((l) => ({ balancer: l.balancer, type: l.type, port: l.port, declaredPort: l.declaredPort, url: l.url }));
@@ -219,6 +233,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        liveFeed.close();
         store.close();
         await dataPlane.close();
         await closeServer(server, sockets);
