@@ -3,12 +3,14 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync, type WriteStre
 import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalElb } from '../mock/localElb.js';
+import { startLocalElb, type LocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
 import { DEMO_BALANCER, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
+import type { DeploymentConfig } from './deploymentPlan.js';
+import type { ScenarioName } from './scenario.js';
 import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
 import { writeBadRevision } from './badRevision.js';
 import { runHooks, type DeploymentIdentity, type HookEventReport } from './hookRunner.js';
@@ -48,83 +50,129 @@ export interface DemoRunResult {
 
 const BALANCER = DEMO_BALANCER;
 
+/** What one measured run chooses: the scenario and the deployment configuration (the soak alternates them). */
+export interface DemoRunPlan {
+  readonly scenario: ScenarioName;
+  readonly strategy: DeploymentConfig;
+  readonly strategyLabel: string;
+  /** Where this run's report and timeline go. @default the session's directory */
+  readonly dir?: string;
+}
+
 /**
  * The demo, top to bottom: a local ELB, a fleet of example apps under the supervisor (first deployment),
  * steady mixed load through the balancer, a simulated CodeDeploy deployment of a new revision running the
- * mode's appspec hooks batch by batch, the load kept on until every instance is back, then the report.
+ * mode's appspec hooks in a rolling window, the load kept on until every instance is back, then the report.
  */
 export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
-  checkPackage(options.libraryRoot);
-  const startedAt = new Date();
-  const runDir = resolve(options.outputDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}-${options.scenario}-${options.mode}`);
-  mkdirSync(runDir, { recursive: true });
-  const out = options.out ?? process.stdout;
-  const progress = new LiveProgress(out, { tty: options.tty ?? (out as { isTTY?: boolean }).isTTY === true });
-  const warmupMs = (options.warmupSeconds ?? DEMO_DEFAULTS.warmupSeconds) * 1000;
-  const tailMs = (options.tailSeconds ?? DEMO_DEFAULTS.tailSeconds) * 1000;
-
-  const allocated = await allocateFleet(options.instances);
-  const lb = await startLocalElb({
-    config: demoBalancerConfig(options.drainSeconds),
-    listenerPorts: 'ephemeral',
-    propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
-    instances: Object.fromEntries(allocated.map((i) => [i.id, `127.0.0.1:${i.port}`])),
-    imds: { requireToken: false },
-    logger: false,
-  });
-  const fleet = provisionFleet(
-    allocated,
-    { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, balancerName: BALANCER, drainSeconds: options.drainSeconds },
-    lb,
-  );
-  const logs = new Map(fleet.map((i) => [i.id, createWriteStream(join(runDir, `hooks-${i.id}.log`))]));
-  const steps = new Map(fleet.map((i) => [i.id, 'starting']));
-  let recorder: TrafficRecorder | undefined;
-  let loadOrigin = Date.now();
-  const observer = observeBalancer({
-    status: () => lb.status(),
-    balancer: BALANCER,
-    intervalMs: DEMO_DEFAULTS.observeIntervalMs,
-    // Absolute epoch ms: the load (whose start is the report's zero) begins only after the fleet is up.
-    origin: () => 0,
-    onRouted: (id, delta) => recorder?.routed(id, delta),
-    onTransition: (t, view) => {
-      if (recorder) progress.note(`${clock(t.at - loadOrigin)} ${t.instanceId} ${t.routing ? 'is routed to again' : 'no longer routed to'} (${view.state}${view.description ? `: ${view.description}` : ''})`);
-    },
-  });
-
-  let load: LoadHandle | undefined;
-  let ticker: NodeJS.Timeout | undefined;
+  const session = await DemoSession.open(options);
   try {
-    const appSpec = revisionFor(options, runDir);
-    const initial: DeploymentIdentity = deploymentIdentity();
-    const hookOptions = (instance: FleetInstance, deployment: DeploymentIdentity, revisionEnv: NodeJS.ProcessEnv = {}) => ({
-      appSpec,
-      instanceId: instance.id,
-      deployment,
-      env: { ...instance.env, ...revisionEnv },
-      signal: options.signal,
-      onOutput: (line: string) => logs.get(instance.id)?.write(`${new Date().toISOString()} ${line}\n`),
-      onEvent: (e: { instanceId: string; event: LifecycleEvent; phase: 'start' | 'end'; ok?: boolean; at: number }) => {
-        steps.set(e.instanceId, e.phase === 'start' ? e.event : e.ok ? `${e.event} ✓` : `${e.event} ✗`);
-        if (recorder) progress.note(`${clock(e.at - loadOrigin)} ${e.instanceId} ${e.event} ${e.phase === 'start' ? 'started' : e.ok ? 'succeeded' : 'FAILED'}`);
+    return await session.run(options);
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * A local ELB and a fleet that outlive one measured run: `runDemo` opens one for a single run, the soak for
+ * twenty in a row (so it can tell whether anything leaks from one deployment to the next).
+ */
+export class DemoSession {
+  readonly options: DemoRunOptions;
+  readonly runDir: string;
+  readonly lb: LocalElb;
+  readonly fleet: readonly FleetInstance[];
+  readonly #progress: LiveProgress;
+  readonly #logs: Map<string, WriteStream>;
+  readonly #steps: Map<string, string>;
+  readonly #observer: BalancerObserver;
+  readonly #appSpec: AppSpec;
+  /** The measured run in progress: its recorder and zero, for the observer's callbacks and the hooks' notes. */
+  #current: { recorder: TrafficRecorder; origin: number } | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(init: { options: DemoRunOptions; runDir: string; lb: LocalElb; fleet: FleetInstance[]; progress: LiveProgress }) {
+    this.options = init.options;
+    this.runDir = init.runDir;
+    this.lb = init.lb;
+    this.fleet = init.fleet;
+    this.#progress = init.progress;
+    this.#logs = new Map(init.fleet.map((i) => [i.id, createWriteStream(join(init.runDir, `hooks-${i.id}.log`), { flags: 'a' })]));
+    this.#steps = new Map(init.fleet.map((i) => [i.id, 'starting']));
+    this.#appSpec = revisionFor(init.options, init.runDir);
+    this.#observer = observeBalancer({
+      status: () => init.lb.status(),
+      balancer: BALANCER,
+      intervalMs: DEMO_DEFAULTS.observeIntervalMs,
+      // Absolute epoch ms: each run's report subtracts its own zero (the moment its load started).
+      origin: () => 0,
+      onRouted: (id, delta) => this.#current?.recorder.routed(id, delta),
+      onTransition: (t, view) => {
+        if (this.#current) this.#note(t.at, `${t.instanceId} ${t.routing ? 'is routed to again' : 'no longer routed to'} (${view.state}${view.description ? `: ${view.description}` : ''})`);
       },
     });
+  }
 
-    progress.note(`Live page of the local ELB: ${lb.livePageUrl}`);
+  /** Starts the local ELB and the fleet (its first deployment, not measured) and waits until every instance is in service. */
+  static async open(options: DemoRunOptions): Promise<DemoSession> {
+    checkPackage(options.libraryRoot);
+    const runDir = resolve(options.outputDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${options.scenario}-${options.mode}`);
+    mkdirSync(runDir, { recursive: true });
+    const out = options.out ?? process.stdout;
+    const progress = new LiveProgress(out, { tty: options.tty ?? (out as { isTTY?: boolean }).isTTY === true });
+    const allocated = await allocateFleet(options.instances);
+    const lb = await startLocalElb({
+      config: demoBalancerConfig(options.drainSeconds),
+      listenerPorts: 'ephemeral',
+      propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
+      instances: Object.fromEntries(allocated.map((i) => [i.id, `127.0.0.1:${i.port}`])),
+      imds: { requireToken: false },
+      logger: false,
+    });
+    const fleet = provisionFleet(
+      allocated,
+      { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, balancerName: BALANCER, drainSeconds: options.drainSeconds },
+      lb,
+    );
+    let session: DemoSession | undefined;
+    try {
+      session = new DemoSession({ options, runDir, lb, fleet, progress });
+      await session.#start();
+      return session;
+    } catch (err) {
+      if (session) await session.close();
+      else await lb.close();
+      throw err;
+    }
+  }
+
+  async #start(): Promise<void> {
+    const { options, fleet } = this;
+    this.#progress.note(`Live page of the local ELB: ${this.lb.livePageUrl}`);
     // The fleet's first deployment (not measured): CodeDeploy skips ApplicationStop on new instances.
-    progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
-    await Promise.all(fleet.map((instance) => runHooks(hookOptions(instance, initial), firstDeploymentEvents(options.mode))));
+    this.#progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
+    const initial = deploymentIdentity();
+    await Promise.all(fleet.map((instance) => runHooks(this.#hookOptions(instance, initial), firstDeploymentEvents(options.mode))));
     if (options.mode !== 'graceful') await registerFleet(fleet, BALANCER);
-    await observer.waitFor((view) => fleet.every((i) => view(i.id).routing), 60_000, 'every instance is in service');
-    for (const i of fleet) steps.set(i.id, 'waiting');
+    await this.#observer.waitFor((view) => fleet.every((i) => view(i.id).routing), 60_000, 'every instance is in service');
+    for (const i of fleet) this.#steps.set(i.id, 'waiting');
+  }
 
-    // Steady load, then the new revision.
-    loadOrigin = Date.now();
-    recorder = new TrafficRecorder({ bucketMs: DEMO_DEFAULTS.bucketMs, startedAt: loadOrigin });
-    const listener = lb.listeners.find((l) => l.balancer === BALANCER);
+  /** One measured run: steady load, the scenario's deployment (and rollback), the load kept on, the report. */
+  async run(plan: DemoRunPlan): Promise<DemoRunResult> {
+    const { options, fleet } = this;
+    const progress = this.#progress;
+    const warmupMs = (options.warmupSeconds ?? DEMO_DEFAULTS.warmupSeconds) * 1000;
+    const tailMs = (options.tailSeconds ?? DEMO_DEFAULTS.tailSeconds) * 1000;
+    const dir = plan.dir ?? this.runDir;
+    mkdirSync(dir, { recursive: true });
+    const startedAt = new Date();
+    const origin = Date.now();
+    const recorder = new TrafficRecorder({ bucketMs: DEMO_DEFAULTS.bucketMs, startedAt: origin });
+    this.#current = { recorder, origin };
+    const listener = this.lb.listeners.find((l) => l.balancer === BALANCER);
     if (!listener) throw new Error(`the local ELB has no listener for ${BALANCER}`);
-    load = startLoad({
+    let load: LoadHandle | undefined = startLoad({
       url: listener.url,
       ratePerSecond: options.ratePerSecond,
       keepAliveShare: DEMO_DEFAULTS.keepAliveShare,
@@ -134,83 +182,125 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
       requestTimeoutSeconds: DEMO_DEFAULTS.requestTimeoutSeconds,
       recorder,
     });
-    const live = recorder;
-    const headline = `graceful-elb-local demo (${options.mode}, ${options.strategyLabel}, ${options.ratePerSecond} req/s)`;
+    const headline = `graceful-elb-local demo (${plan.scenario}, ${options.mode}, ${plan.strategyLabel}, ${options.ratePerSecond} req/s)`;
     let stage = 'warming up';
     let notedFailures = 0;
-    ticker = setInterval(() => {
-      progress.update(progressState(headline, stage, live, fleet, steps, observer, loadOrigin));
-      if (live.failures > notedFailures) {
-        progress.note(`${clock(Date.now() - loadOrigin)} ${live.failures - notedFailures} more request(s) failed (${live.failures} so far)`);
-        notedFailures = live.failures;
+    const ticker = setInterval(() => {
+      progress.update(progressState(headline, stage, recorder, fleet, this.#steps, this.#observer, origin));
+      if (recorder.failures > notedFailures) {
+        this.#note(Date.now(), `${recorder.failures - notedFailures} more request(s) failed (${recorder.failures} so far)`);
+        notedFailures = recorder.failures;
       }
     }, 250);
     ticker.unref();
-    await sleep(warmupMs, undefined, { signal: options.signal });
+    try {
+      await sleep(warmupMs, undefined, { signal: options.signal });
 
-    // The new revision: the same app (deploy), or one whose health route never passes (failed-revision).
-    const bad =
-      options.scenario === 'failed-revision'
-        ? writeBadRevision(join(runDir, 'bad-revision'), options.libraryRoot, (options.badRevisionProbeSeconds ?? DEMO_DEFAULTS.badRevisionProbeSeconds) * 1000)
-        : undefined;
-    const revisionEnv: NodeJS.ProcessEnv = bad ? { GRACEFUL_ELB_APP_DIR: bad.appDir, GRACEFUL_ELB_APP_SCRIPT: bad.appScript } : {};
-    const deployTo = (deployment: DeploymentIdentity, env: NodeJS.ProcessEnv) => async (id: string, reports: HookEventReport[]) => {
-      const instance = fleet.find((i) => i.id === id);
-      if (!instance) throw new Error(`unknown instance ${id}`);
-      await runHooks({ ...hookOptions(instance, deployment, env), reports }, LIFECYCLE_EVENTS);
-    };
-    const deployment = deploymentIdentity();
-    const rollout = await runRollout({
-      instanceIds: fleet.map((i) => i.id),
-      config: options.strategy,
-      onBatch: (batch, index) => {
-        stage = `deployment ${deployment.deploymentId}, wave ${index}: ${batch.join(', ')}`;
-        progress.note(`${clock(Date.now() - loadOrigin)} deployment starts on ${batch.join(', ')}`);
-      },
-      deployInstance: deployTo(deployment, revisionEnv),
-    });
-    // CodeDeploy's automatic rollback (on deployment failure): a new deployment of the last good revision to
-    // the instances that failed; the ones never reached still run it.
-    let rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
-    if (options.scenario === 'failed-revision' && rollout.outcome.failed.length > 0) {
-      const rollbackDeployment = deploymentIdentity();
-      progress.note(`${clock(Date.now() - loadOrigin)} deployment ${deployment.deploymentId} Failed: ${rollout.outcome.reason ?? ''}; rolling back as ${rollbackDeployment.deploymentId}`);
-      const result = await runRollout({
-        instanceIds: rollout.outcome.failed,
-        config: { kind: 'OneAtATime' },
-        onBatch: (batch) => {
-          stage = `rollback ${rollbackDeployment.deploymentId}: ${batch.join(', ')}`;
-          progress.note(`${clock(Date.now() - loadOrigin)} rollback starts on ${batch.join(', ')}`);
+      // The new revision: the same app (deploy), or one whose health route never passes (failed-revision).
+      const bad =
+        plan.scenario === 'failed-revision'
+          ? writeBadRevision(join(dir, 'bad-revision'), options.libraryRoot, (options.badRevisionProbeSeconds ?? DEMO_DEFAULTS.badRevisionProbeSeconds) * 1000)
+          : undefined;
+      const revisionEnv: NodeJS.ProcessEnv = bad ? { GRACEFUL_ELB_APP_DIR: bad.appDir, GRACEFUL_ELB_APP_SCRIPT: bad.appScript } : {};
+      const deployTo = (deployment: DeploymentIdentity, env: NodeJS.ProcessEnv) => async (id: string, reports: HookEventReport[]) => {
+        const instance = fleet.find((i) => i.id === id);
+        if (!instance) throw new Error(`unknown instance ${id}`);
+        await runHooks({ ...this.#hookOptions(instance, deployment, env), reports }, LIFECYCLE_EVENTS);
+      };
+      const deployment = deploymentIdentity();
+      const rollout = await runRollout({
+        instanceIds: fleet.map((i) => i.id),
+        config: plan.strategy,
+        onBatch: (batch, index) => {
+          stage = `deployment ${deployment.deploymentId}, wave ${index}: ${batch.join(', ')}`;
+          this.#note(Date.now(), `deployment starts on ${batch.join(', ')}`);
         },
-        deployInstance: deployTo(rollbackDeployment, {}),
+        deployInstance: deployTo(deployment, revisionEnv),
       });
-      rollback = { deployment: rollbackDeployment, result };
-    }
-    stage = `deployment ${rollout.outcome.status}; keeping the load on`;
-    const loadUntil = Math.max(loadOrigin + options.durationSeconds * 1000, (rollback?.result.endedAt ?? rollout.endedAt) + tailMs);
-    await sleep(Math.max(0, loadUntil - Date.now()), undefined, { signal: options.signal });
-    const stats = await load.stop();
-    load = undefined;
-    const loadEndedAt = Date.now();
-    clearInterval(ticker);
-    progress.update(progressState(headline, 'done', live, fleet, steps, observer, loadOrigin));
-    progress.finish();
+      // CodeDeploy's automatic rollback (on deployment failure): a new deployment of the last good revision to
+      // the instances that failed; the ones never reached still run it.
+      let rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
+      if (plan.scenario === 'failed-revision' && rollout.outcome.failed.length > 0) {
+        const rollbackDeployment = deploymentIdentity();
+        this.#note(Date.now(), `deployment ${deployment.deploymentId} Failed: ${rollout.outcome.reason ?? ''}; rolling back as ${rollbackDeployment.deploymentId}`);
+        const result = await runRollout({
+          instanceIds: rollout.outcome.failed,
+          config: { kind: 'OneAtATime' },
+          onBatch: (batch) => {
+            stage = `rollback ${rollbackDeployment.deploymentId}: ${batch.join(', ')}`;
+            this.#note(Date.now(), `rollback starts on ${batch.join(', ')}`);
+          },
+          deployInstance: deployTo(rollbackDeployment, {}),
+        });
+        rollback = { deployment: rollbackDeployment, result };
+      }
+      stage = `deployment ${rollout.outcome.status}; keeping the load on`;
+      const loadUntil = Math.max(origin + options.durationSeconds * 1000, (rollback?.result.endedAt ?? rollout.endedAt) + tailMs);
+      await sleep(Math.max(0, loadUntil - Date.now()), undefined, { signal: options.signal });
+      const stats = await load.stop();
+      load = undefined;
+      const loadEndedAt = Date.now();
+      clearInterval(ticker);
+      progress.update(progressState(headline, 'done', recorder, fleet, this.#steps, this.#observer, origin));
+      progress.finish();
 
-    const report = buildReport({ options, startedAt, deployment, rollout, rollback, recorder: live, stats, observer, loadOrigin, loadEndedAt, fleet });
-    const files = { dir: runDir, json: join(runDir, 'report.json'), timeline: join(runDir, 'timeline.svg') };
-    writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(files.timeline, renderTimelineSvg(report));
-    const shown = { json: relativePath(files.json), timeline: relativePath(files.timeline) };
-    return { report, files, summary: formatSummary(report, shown) };
-  } finally {
-    if (ticker) clearInterval(ticker);
-    progress.finish();
-    if (load) await load.stop();
-    observer.stop();
-    progress.note('Stopping the fleet and the local ELB…');
-    await stopFleet(fleet, options.drainSeconds);
-    await lb.close();
-    await Promise.all([...logs.values()].map((log) => closeLog(log)));
+      const report = buildReport({
+        options: { ...options, ...plan },
+        startedAt,
+        deployment,
+        rollout,
+        rollback,
+        recorder,
+        stats,
+        observer: this.#observer,
+        loadOrigin: origin,
+        loadEndedAt,
+        fleet,
+      });
+      const files = { dir, json: join(dir, 'report.json'), timeline: join(dir, 'timeline.svg') };
+      writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(files.timeline, renderTimelineSvg(report));
+      const shown = { json: relativePath(files.json), timeline: relativePath(files.timeline) };
+      return { report, files, summary: formatSummary(report, shown) };
+    } finally {
+      clearInterval(ticker);
+      progress.finish();
+      if (load) await load.stop();
+      this.#current = undefined;
+    }
+  }
+
+  /** Stops the fleet (`graceful-elb stop` on each instance) and the local ELB; idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#observer.stop();
+      this.#progress.finish();
+      this.#progress.note('Stopping the fleet and the local ELB…');
+      await stopFleet(this.fleet, this.options.drainSeconds);
+      await this.lb.close();
+      await Promise.all([...this.#logs.values()].map((log) => closeLog(log)));
+    })();
+    return this.#closing;
+  }
+
+  #hookOptions(instance: FleetInstance, deployment: DeploymentIdentity, revisionEnv: NodeJS.ProcessEnv = {}) {
+    return {
+      appSpec: this.#appSpec,
+      instanceId: instance.id,
+      deployment,
+      env: { ...instance.env, ...revisionEnv },
+      signal: this.options.signal,
+      onOutput: (line: string) => this.#logs.get(instance.id)?.write(`${new Date().toISOString()} ${line}\n`),
+      onEvent: (e: { instanceId: string; event: LifecycleEvent; phase: 'start' | 'end'; ok?: boolean; at: number }) => {
+        this.#steps.set(e.instanceId, e.phase === 'start' ? e.event : e.ok ? `${e.event} ✓` : `${e.event} ✗`);
+        if (this.#current) this.#note(e.at, `${e.instanceId} ${e.event} ${e.phase === 'start' ? 'started' : e.ok ? 'succeeded' : 'FAILED'}`);
+      },
+    };
+  }
+
+  /** A progress line stamped with the time since the current run's load started. */
+  #note(at: number, line: string): void {
+    this.#progress.note(`${clock(at - (this.#current?.origin ?? at))} ${line}`);
   }
 }
 
