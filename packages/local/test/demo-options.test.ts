@@ -30,6 +30,7 @@ test('flags as commander passes them (strings) are read', () => {
   );
   assert.equal(resolveDemoOptions({ naive: true }).mode, 'naive');
   assert.equal(resolveDemoOptions({ scenario: 'failed-revision' }).scenario, 'failed-revision');
+  assert.equal(resolveDemoOptions({ scenario: 'crash', naive: true }).mode, 'naive');
 });
 
 test('--min-healthy takes a count or a percent, as CodeDeploy custom configurations do', () => {
@@ -55,8 +56,8 @@ test('bad flags give coded errors naming the flag and the value', () => {
     [{ minHealthy: '100%' }, '--min-healthy', /percent from 0 to 99/],
     [{ minHealthy: '3', instances: '3' }, '--min-healthy', /below the 3 instance/],
     [{ minHealthy: '50%', strategy: 'OneAtATime' }, '--min-healthy', /without --strategy/],
-    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision/],
-    [{ scenario: 'failed-revision', naive: true }, '--naive', /--scenario deploy only/],
+    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision, crash/],
+    [{ scenario: 'failed-revision', naive: true }, '--naive', /--scenario deploy or crash only/],
   ];
   for (const [flags, flag, message] of cases) {
     assert.throws(

@@ -21,7 +21,7 @@ async function scenario(t: { after: (fn: () => void) => void }, flags: DemoFlags
   out.on('data', (chunk: Buffer) => (output += chunk.toString()));
   // Modest load: the test shares two cores with the rest of the suite.
   const options = resolveDemoOptions({ instances: 3, rate: 100, duration: 5, drainSeconds: 10, outputDir, ...flags });
-  const result = await runDemo({ ...options, libraryRoot, out, tty: false, warmupSeconds: 2, tailSeconds: 2, badRevisionProbeSeconds: 4 });
+  const result = await runDemo({ ...options, libraryRoot, out, tty: false, warmupSeconds: 2, tailSeconds: 2, badRevisionProbeSeconds: 4, crashBootSeconds: 3 });
   return { result, why: `${result.summary}\n--- progress ---\n${output}` };
 }
 
@@ -60,4 +60,33 @@ test('failed-revision: ValidateService fails with the library\'s reason, the dep
   const svg = readFileSync(result.files.timeline, 'utf8');
   assert.match(svg, /bad revision running: never routed to, served 0/);
   assert.ok(existsSync(result.files.json));
+});
+
+test('crash: an uncaught exception under load costs at most what was in flight; the balancer never routes to the dead process', async (t) => {
+  const { result, why } = await scenario(t, { scenario: 'crash' });
+  const { report } = result;
+  const c = report.incident;
+  assert.ok(c, why);
+  assert.equal(c.exitCode, 70, `the library's crash exit code\n${why}`);
+  assert.ok(c.leftAt !== undefined && c.exitedAt !== undefined && c.leftAt <= c.exitedAt, `out of the balancer before the process exited\n${why}`);
+  assert.equal(c.blackHoleMs, 0, why);
+  assert.ok(c.restartedAt !== undefined && c.backAt !== undefined && c.backAt > c.restartedAt, why);
+  assert.ok((c.backAt ?? 0) - (c.restartedAt ?? 0) >= 3000, `back only after its slow boot (3 s)\n${why}`);
+  assert.ok(report.failedRequests <= c.inFlightAtCrash, why);
+  assert.deepEqual(report.instances.slice(1).map((i) => i.status), ['Untouched', 'Untouched']);
+  assert.equal(report.ok, true, why);
+  assert.match(result.summary, /^Crash of i-0de00000000000001 at .* black hole \(routed to while dead\): 0\.0 s$/m);
+});
+
+test('crash --naive: without the library the balancer keeps routing to the dead process (the black hole) and requests fail', async (t) => {
+  const { result, why } = await scenario(t, { scenario: 'crash', naive: true });
+  const { report } = result;
+  const c = report.incident;
+  assert.ok(c, why);
+  assert.notEqual(c.exitCode, 70, why);
+  assert.ok(c.blackHoleMs > 0, `the balancer routed to the instance after its process died\n${why}`);
+  assert.ok(report.failedRequests > c.inFlightAtCrash, `more failed than the crash had in flight\n${why}`);
+  assert.equal(report.ok, false);
+  assert.match(result.summary, /^FAIL no black hole/m);
+  assert.match(readFileSync(result.files.timeline, 'utf8'), /stopped, balancer still routing/);
 });

@@ -50,6 +50,10 @@ export const DEMO_DEFAULTS = {
    * (its `probeTimeoutMs`; the library's default is 60 s). ValidateService fails as soon as it does.
    */
   badRevisionProbeSeconds: 10,
+  /** crash: the crash app's boot, from its start until it listens (an app loading a cache, opening a pool). */
+  crashBootSeconds: 5,
+  /** crash: the crashed instance must be restarted and routed to again within this long. */
+  crashRecoveryTimeoutSeconds: 90,
   /** The naive ValidateService hook polls the app's health route this long at most. */
   naiveValidateTimeoutSeconds: 30,
 } as const;

@@ -13,6 +13,8 @@ import type { DeploymentConfig } from './deploymentPlan.js';
 import type { ScenarioName } from './scenario.js';
 import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
 import { writeBadRevision } from './badRevision.js';
+import { writeCrashApp } from './crashApp.js';
+import { crashInstance, type CrashIncident } from './crashScenario.js';
 import { runHooks, type DeploymentIdentity, type HookEventReport } from './hookRunner.js';
 import { badRevisionWindow } from './badRevisionWindow.js';
 import { measureCapacity } from './capacity.js';
@@ -23,10 +25,10 @@ import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
 import { machineInfo } from './machine.js';
 import { writeBaselineRevision } from './modeRevision.js';
 import { LiveProgress, type ProgressState } from './progress.js';
-import { chooseAttribution, formatSummary, instanceReport, perInstance, type DemoReport } from './report.js';
+import { chooseAttribution, formatSummary, instanceReport, perInstance, type Attribution, type CrashIncidentReport, type DemoReport, type InstanceReport } from './report.js';
 import { runRollout, type RolloutResult } from './rollout.js';
 import { renderTimelineSvg } from './timelineSvg.js';
-import { TrafficRecorder } from './trafficRecorder.js';
+import { TrafficRecorder, type TrafficSnapshot } from './trafficRecorder.js';
 
 export interface DemoRunOptions extends DemoOptions {
   /** The package checkout: examples/app.mjs, appspec.template.yml, examples/codedeploy/scripts, dist/cli.js. */
@@ -40,6 +42,7 @@ export interface DemoRunOptions extends DemoOptions {
   readonly warmupSeconds?: number;
   readonly tailSeconds?: number;
   readonly badRevisionProbeSeconds?: number;
+  readonly crashBootSeconds?: number;
 }
 
 export interface DemoRunResult {
@@ -87,6 +90,8 @@ export class DemoSession {
   readonly #steps: Map<string, string>;
   readonly #observer: BalancerObserver;
   readonly #appSpec: AppSpec;
+  /** What every deployment runs unless a run says otherwise: the example app, or the crash scenario's app. */
+  readonly #baseEnv: NodeJS.ProcessEnv;
   /** The measured run in progress: its recorder and zero, for the observer's callbacks and the hooks' notes. */
   #current: { recorder: TrafficRecorder; origin: number } | undefined;
   #closing: Promise<void> | undefined;
@@ -100,6 +105,11 @@ export class DemoSession {
     this.#logs = new Map(init.fleet.map((i) => [i.id, createWriteStream(join(init.runDir, `hooks-${i.id}.log`), { flags: 'a' })]));
     this.#steps = new Map(init.fleet.map((i) => [i.id, 'starting']));
     this.#appSpec = revisionFor(init.options, init.runDir);
+    const crashApp =
+      init.options.scenario === 'crash'
+        ? writeCrashApp(join(init.runDir, 'crash-app'), init.options.libraryRoot, (init.options.crashBootSeconds ?? DEMO_DEFAULTS.crashBootSeconds) * 1000)
+        : undefined;
+    this.#baseEnv = crashApp ? { GRACEFUL_ELB_APP_DIR: crashApp.appDir, GRACEFUL_ELB_APP_SCRIPT: crashApp.appScript } : {};
     this.#observer = observeBalancer({
       status: () => init.lb.status(),
       balancer: BALANCER,
@@ -196,46 +206,62 @@ export class DemoSession {
     try {
       await sleep(warmupMs, undefined, { signal: options.signal });
 
-      // The new revision: the same app (deploy), or one whose health route never passes (failed-revision).
-      const bad =
-        plan.scenario === 'failed-revision'
-          ? writeBadRevision(join(dir, 'bad-revision'), options.libraryRoot, (options.badRevisionProbeSeconds ?? DEMO_DEFAULTS.badRevisionProbeSeconds) * 1000)
-          : undefined;
-      const revisionEnv: NodeJS.ProcessEnv = bad ? { GRACEFUL_ELB_APP_DIR: bad.appDir, GRACEFUL_ELB_APP_SCRIPT: bad.appScript } : {};
-      const deployTo = (deployment: DeploymentIdentity, env: NodeJS.ProcessEnv) => async (id: string, reports: HookEventReport[]) => {
-        const instance = fleet.find((i) => i.id === id);
-        if (!instance) throw new Error(`unknown instance ${id}`);
-        await runHooks({ ...this.#hookOptions(instance, deployment, env), reports }, LIFECYCLE_EVENTS);
-      };
-      const deployment = deploymentIdentity();
-      const rollout = await runRollout({
-        instanceIds: fleet.map((i) => i.id),
-        config: plan.strategy,
-        onBatch: (batch, index) => {
-          stage = `deployment ${deployment.deploymentId}, wave ${index}: ${batch.join(', ')}`;
-          this.#note(Date.now(), `deployment starts on ${batch.join(', ')}`);
-        },
-        deployInstance: deployTo(deployment, revisionEnv),
-      });
-      // CodeDeploy's automatic rollback (on deployment failure): a new deployment of the last good revision to
-      // the instances that failed; the ones never reached still run it.
+      let rollout: RolloutResult | undefined;
       let rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
-      if (plan.scenario === 'failed-revision' && rollout.outcome.failed.length > 0) {
-        const rollbackDeployment = deploymentIdentity();
-        this.#note(Date.now(), `deployment ${deployment.deploymentId} Failed: ${rollout.outcome.reason ?? ''}; rolling back as ${rollbackDeployment.deploymentId}`);
-        const result = await runRollout({
-          instanceIds: rollout.outcome.failed,
-          config: { kind: 'OneAtATime' },
-          onBatch: (batch) => {
-            stage = `rollback ${rollbackDeployment.deploymentId}: ${batch.join(', ')}`;
-            this.#note(Date.now(), `rollback starts on ${batch.join(', ')}`);
-          },
-          deployInstance: deployTo(rollbackDeployment, {}),
+      let incident: CrashIncident | undefined;
+      const deployment = deploymentIdentity();
+      if (plan.scenario === 'crash') {
+        const victim = fleet[0];
+        if (!victim) throw new Error('the crash scenario needs at least one instance');
+        stage = `${victim.id} crashes`;
+        this.#note(Date.now(), `${victim.id}: an uncaught exception (${options.mode === 'graceful' ? 'the library takes it over' : 'the library is off: the process dies at once'})`);
+        incident = await crashInstance({
+          instance: victim,
+          observer: this.#observer,
+          inFlight: (id) => this.lb.status().classic.find((b) => b.name === BALANCER)?.instances.find((i) => i.instanceId === id)?.inFlight ?? 0,
+          timeoutMs: DEMO_DEFAULTS.crashRecoveryTimeoutSeconds * 1000,
         });
-        rollback = { deployment: rollbackDeployment, result };
+        this.#note(Date.now(), `${victim.id} is back in service after its crash`);
+      } else {
+        // The new revision: the same app (deploy), or one whose health route never passes (failed-revision).
+        const bad =
+          plan.scenario === 'failed-revision'
+            ? writeBadRevision(join(dir, 'bad-revision'), options.libraryRoot, (options.badRevisionProbeSeconds ?? DEMO_DEFAULTS.badRevisionProbeSeconds) * 1000)
+            : undefined;
+        const revisionEnv: NodeJS.ProcessEnv = bad ? { GRACEFUL_ELB_APP_DIR: bad.appDir, GRACEFUL_ELB_APP_SCRIPT: bad.appScript } : {};
+        const deployTo = (identity: DeploymentIdentity, env: NodeJS.ProcessEnv) => async (id: string, reports: HookEventReport[]) => {
+          const instance = fleet.find((i) => i.id === id);
+          if (!instance) throw new Error(`unknown instance ${id}`);
+          await runHooks({ ...this.#hookOptions(instance, identity, env), reports }, LIFECYCLE_EVENTS);
+        };
+        rollout = await runRollout({
+          instanceIds: fleet.map((i) => i.id),
+          config: plan.strategy,
+          onBatch: (batch, index) => {
+            stage = `deployment ${deployment.deploymentId}, wave ${index}: ${batch.join(', ')}`;
+            this.#note(Date.now(), `deployment starts on ${batch.join(', ')}`);
+          },
+          deployInstance: deployTo(deployment, revisionEnv),
+        });
+        // CodeDeploy's automatic rollback (on deployment failure): a new deployment of the last good revision to
+        // the instances that failed; the ones never reached still run it.
+        if (plan.scenario === 'failed-revision' && rollout.outcome.failed.length > 0) {
+          const rollbackDeployment = deploymentIdentity();
+          this.#note(Date.now(), `deployment ${deployment.deploymentId} Failed: ${rollout.outcome.reason ?? ''}; rolling back as ${rollbackDeployment.deploymentId}`);
+          const result = await runRollout({
+            instanceIds: rollout.outcome.failed,
+            config: { kind: 'OneAtATime' },
+            onBatch: (batch) => {
+              stage = `rollback ${rollbackDeployment.deploymentId}: ${batch.join(', ')}`;
+              this.#note(Date.now(), `rollback starts on ${batch.join(', ')}`);
+            },
+            deployInstance: deployTo(rollbackDeployment, {}),
+          });
+          rollback = { deployment: rollbackDeployment, result };
+        }
       }
-      stage = `deployment ${rollout.outcome.status}; keeping the load on`;
-      const loadUntil = Math.max(origin + options.durationSeconds * 1000, (rollback?.result.endedAt ?? rollout.endedAt) + tailMs);
+      stage = rollout ? `deployment ${rollout.outcome.status}; keeping the load on` : 'keeping the load on';
+      const loadUntil = Math.max(origin + options.durationSeconds * 1000, (rollback?.result.endedAt ?? rollout?.endedAt ?? Date.now()) + tailMs);
       await sleep(Math.max(0, loadUntil - Date.now()), undefined, { signal: options.signal });
       const stats = await load.stop();
       load = undefined;
@@ -250,6 +276,7 @@ export class DemoSession {
         deployment,
         rollout,
         rollback,
+        incident,
         recorder,
         stats,
         observer: this.#observer,
@@ -288,7 +315,7 @@ export class DemoSession {
       appSpec: this.#appSpec,
       instanceId: instance.id,
       deployment,
-      env: { ...instance.env, ...revisionEnv },
+      env: { ...instance.env, ...this.#baseEnv, ...revisionEnv },
       signal: this.options.signal,
       onOutput: (line: string) => this.#logs.get(instance.id)?.write(`${new Date().toISOString()} ${line}\n`),
       onEvent: (e: { instanceId: string; event: LifecycleEvent; phase: 'start' | 'end'; ok?: boolean; at: number }) => {
@@ -366,8 +393,9 @@ function buildReport(input: {
   options: DemoRunOptions;
   startedAt: Date;
   deployment: DeploymentIdentity;
-  rollout: RolloutResult;
+  rollout: RolloutResult | undefined;
   rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
+  incident: CrashIncident | undefined;
   recorder: TrafficRecorder;
   stats: LoadStats;
   observer: BalancerObserver;
@@ -375,15 +403,17 @@ function buildReport(input: {
   loadEndedAt: number;
   fleet: readonly FleetInstance[];
 }): DemoReport {
-  const { options, rollout, rollback, loadOrigin } = input;
+  const { options, rollout, rollback, incident, loadOrigin } = input;
   const traffic = input.recorder.snapshot();
   const attribution = chooseAttribution(traffic);
   // The seed article stops (and deregisters) in AfterInstall; everything else in ApplicationStop.
   const stopEvent: LifecycleEvent = options.mode === 'seed' ? 'AfterInstall' : 'ApplicationStop';
   const relative = (t: RoutingTransition): RoutingTransition => ({ ...t, at: t.at - loadOrigin });
   const allTransitions = input.observer.transitions().map(relative);
-  const instances = input.fleet.map((instance) => {
-    const run = rollout.runs.get(instance.id);
+  const instances = input.fleet.map((instance): InstanceReport => {
+    const transitionsOf = allTransitions.filter((t) => t.instanceId === instance.id);
+    if (incident?.instanceId === instance.id) return crashedInstanceReport(incident, transitionsOf, loadOrigin, traffic, attribution);
+    const run = rollout?.runs.get(instance.id);
     const back = rollback?.result.runs.get(instance.id);
     const events = [...(run?.events ?? []), ...(back?.events ?? [])];
     const transitions = allTransitions.filter((t) => t.instanceId === instance.id);
@@ -397,7 +427,7 @@ function buildReport(input: {
         {
           instanceId: instance.id,
           batch: run?.batch,
-          status: run === undefined ? 'Skipped' : run.error ? 'Failed' : 'Succeeded',
+          status: run === undefined ? (rollout ? 'Skipped' : 'Untouched') : run.error ? 'Failed' : 'Succeeded',
           error: run?.error ? libraryReason(run.error) : undefined,
           events: events.map((e) => ({ event: e.event, from: e.startedAt - loadOrigin, to: e.endedAt - loadOrigin, ok: e.ok })),
           moments: instanceMoments(momentEvents, transitions, loadOrigin, stopEvent),
@@ -417,22 +447,36 @@ function buildReport(input: {
     };
   });
   const failedRequests = input.recorder.failures;
-  const deployment = {
-    id: input.deployment.deploymentId,
-    status: rollout.outcome.status,
-    reason: rollout.outcome.reason,
-    batches: rollout.batches,
-    startedAt: rollout.startedAt - loadOrigin,
-    endedAt: rollout.endedAt - loadOrigin,
-    skipped: rollout.outcome.skipped,
-  };
+  const crashed = incident ? instances.find((i) => i.instanceId === incident.instanceId) : undefined;
+  const window = rollout
+    ? { startedAt: rollout.startedAt - loadOrigin, endedAt: (rollback?.result.endedAt ?? rollout.endedAt) - loadOrigin }
+    : { startedAt: (incident?.at ?? loadOrigin) - loadOrigin, endedAt: crashed?.moments.inServiceAt ?? input.loadEndedAt - loadOrigin };
+  const deployment = rollout
+    ? {
+        id: input.deployment.deploymentId,
+        status: rollout.outcome.status,
+        reason: rollout.outcome.reason,
+        batches: rollout.batches,
+        startedAt: rollout.startedAt - loadOrigin,
+        endedAt: rollout.endedAt - loadOrigin,
+        skipped: rollout.outcome.skipped,
+      }
+    : {
+        // No deployment: the incident's window (crash → back in service) stands in for it on the timeline.
+        id: `crash of ${incident?.instanceId ?? '?'}`,
+        status: crashed?.moments.inServiceAt !== undefined ? ('Succeeded' as const) : ('Failed' as const),
+        reason: crashed?.moments.inServiceAt !== undefined ? undefined : 'the instance was not back in service',
+        batches: incident ? [[incident.instanceId]] : [],
+        ...window,
+        skipped: [],
+      };
   const capacity = measureCapacity({
     traffic,
     attribution,
     instanceIds: input.fleet.map((i) => i.id),
     transitions: allTransitions,
-    deployment: { startedAt: deployment.startedAt, endedAt: (rollback?.result.endedAt ?? rollout.endedAt) - loadOrigin },
-    peakOutOfService: Math.max(rollout.peakOutOfService, rollback?.result.peakOutOfService ?? 0),
+    deployment: window,
+    peakOutOfService: Math.max(rollout?.peakOutOfService ?? (incident ? 1 : 0), rollback?.result.peakOutOfService ?? 0),
   });
   const report: Omit<DemoReport, 'checks' | 'ok'> = {
     kind: 'graceful-elb-demo',
@@ -452,6 +496,7 @@ function buildReport(input: {
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
     },
     deployment,
+    incident: incident && crashed && crashIncidentReport(incident, crashed, loadOrigin),
     rollback: rollback && {
       id: rollback.deployment.deploymentId,
       status: rollback.result.outcome.status,
@@ -467,6 +512,55 @@ function buildReport(input: {
   };
   const checks = scenarioChecks(report);
   return { ...report, checks, ok: checks.every((c) => c.ok) };
+}
+
+/** The crashed instance: its moments from the supervisor's record and the balancer's view, not from hooks. */
+function crashedInstanceReport(
+  incident: CrashIncident,
+  transitions: readonly RoutingTransition[],
+  loadOrigin: number,
+  traffic: TrafficSnapshot,
+  attribution: Attribution,
+): InstanceReport {
+  const exitedAt = incident.exitedAt ?? incident.at;
+  // The same moments as a deployment's: "stop" is crash → exit, "start" is exit → the supervisor's respawn.
+  const synthetic: HookEventReport[] = [
+    { instanceId: incident.instanceId, event: 'ApplicationStop', startedAt: incident.at, endedAt: exitedAt, ok: true },
+    { instanceId: incident.instanceId, event: 'ApplicationStart', startedAt: exitedAt, endedAt: incident.restartedAt ?? exitedAt, ok: incident.restartedAt !== undefined },
+  ];
+  const how = incident.exitCode !== null && incident.exitCode !== undefined ? `exit code ${incident.exitCode}` : (incident.exitSignal ?? 'unknown');
+  return instanceReport(
+    {
+      instanceId: incident.instanceId,
+      batch: 1,
+      status: incident.restartedAt === undefined ? 'Failed' : 'Succeeded',
+      error: incident.restartedAt === undefined ? 'the supervisor did not restart the app' : undefined,
+      events: [
+        { event: `crash (${how})`, from: incident.at - loadOrigin, to: exitedAt - loadOrigin, ok: true },
+        { event: 'restart', from: exitedAt - loadOrigin, to: (incident.restartedAt ?? exitedAt) - loadOrigin, ok: incident.restartedAt !== undefined },
+      ],
+      moments: instanceMoments(synthetic, transitions, loadOrigin),
+    },
+    traffic,
+    attribution,
+  );
+}
+
+function crashIncidentReport(incident: CrashIncident, crashed: InstanceReport, loadOrigin: number): CrashIncidentReport {
+  const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - loadOrigin);
+  return {
+    kind: 'crash',
+    instanceId: incident.instanceId,
+    at: incident.at - loadOrigin,
+    inFlightAtCrash: incident.inFlightAtCrash,
+    exitedAt: rel(incident.exitedAt),
+    exitCode: incident.exitCode ?? null,
+    exitSignal: incident.exitSignal ?? null,
+    leftAt: crashed.moments.leftAt,
+    restartedAt: rel(incident.restartedAt),
+    backAt: crashed.moments.inServiceAt,
+    blackHoleMs: crashed.durations.routedWhileDownMs ?? 0,
+  };
 }
 
 /** The library's own words from a failed hook (`error [ERR_GRACEFUL_ELB_…]: …`), else the hook's failure. */

@@ -14,7 +14,8 @@ export interface InstanceReport {
   readonly instanceId: string;
   /** 1-based batch number; undefined when skipped. */
   readonly batch: number | undefined;
-  readonly status: 'Succeeded' | 'Failed' | 'Skipped';
+  /** Untouched: a scenario without a deployment (crash) left it alone. */
+  readonly status: 'Succeeded' | 'Failed' | 'Skipped' | 'Untouched';
   readonly error: string | undefined;
   /** Lifecycle events as run, in ms since the load started. */
   readonly events: ReadonlyArray<{ event: string; from: number; to: number; ok: boolean }>;
@@ -58,6 +59,8 @@ export interface DemoReport {
     /** Never reached: the deployment stopped first (they keep the old revision). */
     readonly skipped: readonly string[];
   };
+  /** crash: what happened to the instance whose app crashed. */
+  readonly incident?: CrashIncidentReport;
   /** failed-revision: CodeDeploy's automatic rollback, a new deployment of the last good revision. */
   readonly rollback: { readonly id: string; readonly status: DeploymentStatus; readonly reason: string | undefined; readonly instances: readonly string[]; readonly startedAt: number; readonly endedAt: number } | undefined;
   /** What taking instances out cost the others. */
@@ -82,6 +85,26 @@ export interface DemoReport {
 }
 
 export type Attribution = 'response header' | 'balancer count';
+
+/** The crash scenario's account, in ms since the load started. */
+export interface CrashIncidentReport {
+  readonly kind: 'crash';
+  readonly instanceId: string;
+  /** The uncaught exception. */
+  readonly at: number;
+  /** Requests the balancer had in flight to the instance then: the most a crash may cost. */
+  readonly inFlightAtCrash: number;
+  readonly exitedAt: number | undefined;
+  readonly exitCode: number | null;
+  readonly exitSignal: string | null;
+  /** The balancer stopped routing to the instance. */
+  readonly leftAt: number | undefined;
+  readonly restartedAt: number | undefined;
+  /** The balancer routed to the new process. */
+  readonly backAt: number | undefined;
+  /** How long the balancer kept routing to the instance after its process was gone: the black hole. */
+  readonly blackHoleMs: number;
+}
 
 /** Per-instance counts come from the response header when most 2xx answers carried it, else from the balancer. */
 export function chooseAttribution(traffic: TrafficSnapshot): Attribution {
@@ -130,6 +153,15 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
       `(${deployment.batches.length} wave${deployment.batches.length === 1 ? '' : 's'})` +
       (deployment.reason ? `: ${deployment.reason}` : ''),
   );
+  if (report.incident) {
+    const c = report.incident;
+    const how = c.exitCode !== null ? `exit code ${c.exitCode}` : (c.exitSignal ?? '?');
+    lines.push(
+      `Crash of ${c.instanceId} at ${seconds(c.at)} with ${c.inFlightAtCrash} request(s) in flight: out of the balancer at ${seconds(c.leftAt)}, ` +
+        `process exited at ${seconds(c.exitedAt)} (${how}), restarted at ${seconds(c.restartedAt)}, back in service at ${seconds(c.backAt)}; ` +
+        `black hole (routed to while dead): ${seconds(c.blackHoleMs)}`,
+    );
+  }
   if (report.rollback) {
     const r = report.rollback;
     lines.push(`Rollback ${r.id} (last good revision to ${r.instances.join(', ')}) ${r.status} in ${seconds(r.endedAt - r.startedAt)}${r.reason ? `: ${r.reason}` : ''}`);
@@ -146,7 +178,7 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   lines.push('');
   const header = ['instance', 'leave', 'drain', 'down', 'rejoin', 'in service at', 'cycle', 'hooks', 'served after'];
   const rows = report.instances.map((i) => [
-    i.status === 'Succeeded' ? i.instanceId : `${i.instanceId} (${i.status})`,
+    i.status === 'Succeeded' || i.status === 'Untouched' ? i.instanceId : `${i.instanceId} (${i.status})`,
     seconds(i.durations.leaveMs),
     i.durations.routedWhileDownMs ? `${seconds(i.durations.drainMs)} +${seconds(i.durations.routedWhileDownMs)} dead` : seconds(i.durations.drainMs),
     seconds(i.durations.downMs),

@@ -4,13 +4,14 @@ import { InvalidOptionError } from './errors.js';
  * The ways out the demo can prove, each under the same load (`--scenario`):
  * - deploy: a rolling deployment of a new revision (the default);
  * - failed-revision: the new revision's health route never passes on the first instance it reaches; the
- *   deployment stops and CodeDeploy-style automatic rollback redeploys the last good revision there.
+ *   deployment stops and CodeDeploy-style automatic rollback redeploys the last good revision there;
+ * - crash: an uncaught exception in one instance's app (a slow-booting one) under load; the supervisor restarts it.
  */
-export const SCENARIOS = ['deploy', 'failed-revision'] as const;
+export const SCENARIOS = ['deploy', 'failed-revision', 'crash'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Scenarios that have a baseline to contrast with (`--naive`, `--seed`). */
-const WITH_BASELINES: ReadonlySet<ScenarioName> = new Set(['deploy']);
+const WITH_BASELINES: ReadonlySet<ScenarioName> = new Set(['deploy', 'crash']);
 
 export function parseScenario(value: unknown, mode: 'graceful' | 'naive' | 'seed'): ScenarioName {
   const name = value ?? 'deploy';

@@ -9,6 +9,7 @@ export interface ScenarioCheck {
 
 /** What each scenario promises; the demo exits 0 only when every check holds. */
 export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
+  if (report.scenario === 'crash') return crashChecks(report);
   const checks: ScenarioCheck[] = [
     { name: 'zero failed requests', ok: report.failedRequests === 0, detail: `${report.failedRequests.toLocaleString('en-US')} failed of ${report.traffic.totals.sent.toLocaleString('en-US')} sent` },
   ];
@@ -53,3 +54,29 @@ export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): Scena
   }
   return checks;
 }
+
+/** crash: a crash may cost what it had in flight, never more; the balancer never routes to the dead process. */
+function crashChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
+  const c = report.incident;
+  if (!c) return [{ name: 'the app crashed', ok: false, detail: 'no crash was recorded' }];
+  const crashed = report.instances.find((i) => i.instanceId === c.instanceId);
+  return [
+    {
+      name: 'failed requests at most what the crash had in flight',
+      ok: report.failedRequests <= c.inFlightAtCrash,
+      detail: `${report.failedRequests.toLocaleString('en-US')} failed, ${c.inFlightAtCrash} in flight at the crash`,
+    },
+    {
+      name: 'no black hole: the balancer stopped routing before the process was gone',
+      ok: c.blackHoleMs === 0 && c.leftAt !== undefined,
+      detail: c.blackHoleMs === 0 ? `out of the balancer at ${ms(c.leftAt)}, exited at ${ms(c.exitedAt)}` : `routed to for ${ms(c.blackHoleMs)} after the process was gone`,
+    },
+    {
+      name: 'restarted and back in service',
+      ok: c.backAt !== undefined && (crashed?.servedAfterRejoin ?? 0) > 0,
+      detail: `restarted at ${ms(c.restartedAt)}, routed to again at ${ms(c.backAt)}, served ${crashed?.servedAfterRejoin ?? 0} after`,
+    },
+  ];
+}
+
+const ms = (value: number | undefined): string => (value === undefined ? '–' : `${(value / 1000).toFixed(1)} s`);
