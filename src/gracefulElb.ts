@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortAfter } from './abortAfter.js';
+import { createInstanceNotices, type InstanceNoticeHooks, type InstanceNotices } from './autoScaling/instanceNotices.js';
 import type { Balancer } from './balancers/balancer.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
@@ -77,6 +78,8 @@ export interface LifecycleDeps {
 const DRAIN_TICK_MS = 100;
 // Before exiting, how long the last IPC messages may take to reach the supervisor.
 const IPC_FLUSH_MS = 1000;
+// A Spot notice's two minutes must hold the drain, the grace period and this much more (the last API calls, the exit).
+const SPOT_CLOSE_MARGIN_MS = 5000;
 
 /**
  * Puts `server` behind the lifecycle: joins the balancer when healthy, leaves and drains on SIGTERM.
@@ -119,6 +122,13 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #closed = false;
   #signalsSeen = 0;
   #signalAt: number | undefined;
+  /** Auto Scaling and Spot notices (src/autoScaling); undefined without an instance identity. */
+  #notices: InstanceNotices | undefined;
+  /** Aborted when the shutdown starts: ends a Standby leave or rejoin. */
+  readonly #rejoin = new AbortController();
+  #standbyTask: Promise<void> = Promise.resolve();
+  /** Set when the instance is leaving for good (scale-in, Spot): the exit code whatever the drain, and the last step. */
+  #leavingForGood: { exitCode: number; afterClose: (() => Promise<void>) | undefined } | undefined;
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
 
@@ -184,6 +194,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         );
       } else {
         this.#instanceId = identity.instanceId;
+        this.#notices = this.#createNotices(identity.instanceId, identity.region);
         const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
         let client = config.client;
         let v2Client = config.elbv2Client;
@@ -228,6 +239,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         return;
       }
 
+      // A Standby deployment: out of Standby first (the group's own balancers take the instance back).
+      await this.#notices?.beforeJoin(signal);
       // Register with every balancer, then wait until every one reports InService.
       this.#enter('registering');
       await this.#phase('register', () =>
@@ -250,6 +263,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       );
       this.#enter('in-service');
       this.#resolveReady('in-service');
+      this.#notices?.watch();
     } catch (error) {
       // A shutdown (or close()) took over: it settles `ready` itself.
       if (signal.aborted) return;
@@ -326,8 +340,75 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   }
 
   #shutdownOnce(reason: string, exitCode: number): Promise<ShutdownSummary> {
-    this.#shutdown ??= this.#runShutdown(reason, exitCode);
+    this.#shutdown ??= this.#runShutdown(reason, exitCode).then(async (summary) => {
+      // Leaving for good (whoever started the shutdown): its last step, and an exit code the supervisor never restarts.
+      const forGood = this.#leavingForGood;
+      if (forGood === undefined) return summary;
+      await forGood.afterClose?.();
+      return { ...summary, exitCode: forGood.exitCode };
+    });
+    this.#notices?.stopWatching();
+    this.#rejoin.abort();
     return this.#shutdown;
+  }
+
+  // ── Auto Scaling and Spot ────────────────────────────────────────────────────────────────────────────────────────
+
+  #createNotices(instanceId: string, region: string | undefined): InstanceNotices {
+    const config = this.#config;
+    const hooks: InstanceNoticeHooks = {
+      leaveForGood: ({ reason, exitCode, drainBoundSeconds, afterClose }) => {
+        this.#leavingForGood = { exitCode, afterClose };
+        if (drainBoundSeconds !== undefined) this.#maxDrainSeconds = Math.min(this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY, drainBoundSeconds);
+        void this.#shutdownOnce(reason, exitCode).then((summary) => this.#exit(summary.exitCode));
+      },
+      pause: (reason) => this.#inStandby(() => this.#pause(reason)),
+      resume: (reason) => this.#inStandby(() => this.#resume(reason)),
+    };
+    return createInstanceNotices({
+      options: config.notices,
+      instanceId,
+      region,
+      env: this.#deps.env,
+      imdsTimeoutMs: config.imdsTimeoutMs,
+      apiTimeoutMs: config.apiTimeoutMs,
+      retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+      closeReserveMs: config.graceMs + SPOT_CLOSE_MARGIN_MS,
+      log: this.#log,
+      hooks,
+    });
+  }
+
+  /** Standby leaves and rejoins run one after the other, in the order AWS reported them. */
+  #inStandby(step: () => Promise<void>): void {
+    this.#standbyTask = this.#standbyTask.then(step).catch((error: unknown) => {
+      if (!this.#rejoin.signal.aborted) this.#log.error({ phase: 'standby', err: error }, 'standby step failed');
+    });
+  }
+
+  /** Standby/Detached: leave every balancer and keep serving (the group may bring the instance back). */
+  async #pause(reason: string): Promise<void> {
+    if (this.#rejoin.signal.aborted || this.state !== 'in-service') return;
+    this.#machine.to('standby');
+    this.#log.info({ phase: 'standby', reason }, `${reason}: leaving the balancers, still serving`);
+    await this.#phase('standby-left', () => this.#leave(this.#rejoin.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
+  }
+
+  /** InService again: join the balancers left in #pause, as at startup. */
+  async #resume(reason: string): Promise<void> {
+    const signal = this.#rejoin.signal;
+    if (signal.aborted || this.state !== 'standby') return;
+    this.#log.info({ phase: 'rejoin', reason }, `${reason}: joining the balancers again`);
+    const balancers = [...this.#registered];
+    this.#machine.to('registering');
+    await this.#phase('register', () => this.#eachBalancer(balancers, (b) => b.register(signal)));
+    if (signal.aborted) return;
+    this.#machine.to('joining');
+    await this.#phase('in-service', () =>
+      this.#eachBalancer(balancers, (b) => waitInService(b, { intervalMs: this.#config.pollIntervalMs, timeoutMs: this.#config.inServiceTimeoutMs, signal })),
+    );
+    if (signal.aborted) return;
+    this.#machine.to('in-service');
   }
 
   #onSignal(signal: NodeJS.Signals): void {
@@ -360,6 +441,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
     const drainWindow = abortAfter(this.#stopping.signal, drainSeconds * 1000 - (Date.now() - signalAt));
     try {
+      // A Standby deployment: EnterStandby first, so the group neither health-checks nor replaces the instance.
+      await this.#notices?.beforeLeave(drainWindow.signal);
       // b. Leave every balancer joined (or maybe joined), in parallel; one failing does not stop the others.
       //    A signal before registration has nothing to leave.
       const left = await this.#phase('deregister', () => this.#leave(drainWindow.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
@@ -473,6 +556,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     clearTimeout(this.#hardDeadline);
     this.#startup.abort();
     this.#stopping.abort();
+    this.#rejoin.abort();
+    this.#notices?.close();
     this.#rejectReady(new ShutdownBeforeReadyError('close()'));
     this.#traffic.close();
     this.#closer.dispose();

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BALANCER_ENV, resolveBalancerSelection, type TargetGroupSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
+import { NOTICE_OPTION_NAMES, resolveNoticeOptions, type InstanceNoticeOptionsInput, type ResolvedNoticeOptions } from './autoScaling/noticeOptions.js';
 import { envText } from './envText.js';
 
 /** Anything with the AWS SDK client's `send` (the SDK client itself, or a wrapper around it). */
@@ -21,7 +22,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `InvalidOptionError` naming the option (or the env var it came from) and the value.
  * The env overrides win over the option: they are for ops, who change a deployment without changing code.
  */
-export interface GracefulElbOptions {
+export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   /** The app's node:http or node:https server (Express/Koa: what `app.listen()` returns; Fastify: `app.server`). */
   readonly server: HttpServer | HttpsServer;
   /**
@@ -185,6 +186,8 @@ export interface ResolvedOptions {
   readonly client: ElbClient | undefined;
   readonly elbv2Client: ElbV2Client | undefined;
   readonly exit: (code: number) => void;
+  /** Auto Scaling and Spot (src/autoScaling/noticeOptions.ts). */
+  readonly notices: ResolvedNoticeOptions;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -201,6 +204,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'client',
   'exit',
   ...Object.keys(DEFAULTS),
+  ...NOTICE_OPTION_NAMES,
 ]);
 
 // SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
@@ -353,6 +357,7 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     client,
     elbv2Client,
     exit,
+    notices: resolveNoticeOptions(input, env),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   ShutdownBeforeReadyError,
   ShutdownTimeoutError,
 } from '../src/errors.js';
+import { AutoScalingApiError, NotInAutoScalingGroupError } from '../src/autoScaling/errors.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 
@@ -25,6 +26,8 @@ const TABLE: Array<[GracefulElbError, string, string, unknown, RegExp]> = [
   [new ShutdownBeforeReadyError('SIGTERM'), 'ShutdownBeforeReadyError', 'ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', undefined, /SIGTERM/],
   [new ShutdownTimeoutError(6000, 2), 'ShutdownTimeoutError', 'ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', undefined, /6000 ms.*2 request/],
   [new ForcedBySignalError('SIGINT'), 'ForcedBySignalError', 'ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', undefined, /SIGINT/],
+  [new AutoScalingApiError('CompleteLifecycleAction', 'web-asg', { cause }), 'AutoScalingApiError', 'ERR_GRACEFUL_ELB_AUTO_SCALING_API', cause, /CompleteLifecycleAction on web-asg.*Throttling: Rate exceeded/],
+  [new NotInAutoScalingGroupError('i-0abc'), 'NotInAutoScalingGroupError', 'ERR_GRACEFUL_ELB_NOT_IN_AUTO_SCALING_GROUP', undefined, /i-0abc.*GRACEFUL_ELB_AUTO_SCALING_GROUP/],
 ];
 
 for (const [error, name, code, expectedCause, message] of TABLE) {

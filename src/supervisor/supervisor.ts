@@ -4,7 +4,7 @@ import { Monitor } from 'forever-monitor';
 import type { Logger } from 'pino';
 import { isLifecycleMessage } from '../lifecycleMessage.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
-import { describeExit } from './describeExit.js';
+import { describeExit, finalExitReason, instanceLeaving } from './describeExit.js';
 import { identifyProcess, type ProcessIdentity } from './processIdentity.js';
 import { readJsonFile, writeJsonFileAtomic, type StopRequest, type SupervisorState } from './stateFile.js';
 import { ensureStateDir, type StatePaths } from './statePaths.js';
@@ -27,7 +27,7 @@ export interface SupervisorOptions {
 
 export interface SupervisorOutcome {
   status: 'stopped' | 'exited';
-  /** 0: stopped, the app exited on SIGTERM. 1: the app died for good, or needed SIGKILL. */
+  /** 0: stopped, the app exited on SIGTERM, or left because the instance is going away. 1: the app died for good, or needed SIGKILL. */
   exitCode: 0 | 1;
   reason?: string;
 }
@@ -158,11 +158,11 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       const how = exit ? describeExit(exit.code, exit.signal) : 'exited';
       const final = exit?.code != null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(exit.code);
       const reason = final
-        ? `the app ${how}: the library gave up starting (health route or balancer failed): not restarted`
+        ? `the app ${how}: ${finalExitReason(exit.code ?? 0)}: not restarted`
         : spinning
         ? `the app ${how} ${exit?.uptimeMs ?? 0} ms after its start, sooner than minUptime (${options.minUptimeMs} ms): not restarted`
         : `the app ${how}; it has exited ${state.app.restarts + 1} times (max restarts ${options.maxRestarts}): not restarted`;
-      void finish({ status: 'exited', exitCode: 1, reason });
+      void finish({ status: 'exited', exitCode: instanceLeaving(exit?.code ?? null) ? 0 : 1, reason });
     };
 
     const onError = (error: Error): void => {
