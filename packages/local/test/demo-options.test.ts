@@ -56,7 +56,7 @@ test('bad flags give coded errors naming the flag and the value', () => {
     [{ minHealthy: '100%' }, '--min-healthy', /percent from 0 to 99/],
     [{ minHealthy: '3', instances: '3' }, '--min-healthy', /below the 3 instance/],
     [{ minHealthy: '50%', strategy: 'OneAtATime' }, '--min-healthy', /without --strategy/],
-    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision, crash/],
+    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision, scale-in, spot, crash/],
     [{ scenario: 'failed-revision', naive: true }, '--naive', /--scenario deploy or crash only/],
   ];
   for (const [flags, flag, message] of cases) {

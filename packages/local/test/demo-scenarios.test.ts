@@ -66,7 +66,7 @@ test('crash: an uncaught exception under load costs at most what was in flight; 
   const { result, why } = await scenario(t, { scenario: 'crash' });
   const { report } = result;
   const c = report.incident;
-  assert.ok(c, why);
+  assert.ok(c?.kind === 'crash', why);
   assert.equal(c.exitCode, 70, `the library's crash exit code\n${why}`);
   assert.ok(c.leftAt !== undefined && c.exitedAt !== undefined && c.leftAt <= c.exitedAt, `out of the balancer before the process exited\n${why}`);
   assert.equal(c.blackHoleMs, 0, why);
@@ -82,11 +82,43 @@ test('crash --naive: without the library the balancer keeps routing to the dead 
   const { result, why } = await scenario(t, { scenario: 'crash', naive: true });
   const { report } = result;
   const c = report.incident;
-  assert.ok(c, why);
+  assert.ok(c?.kind === 'crash', why);
   assert.notEqual(c.exitCode, 70, why);
   assert.ok(c.blackHoleMs > 0, `the balancer routed to the instance after its process died\n${why}`);
   assert.ok(report.failedRequests > c.inFlightAtCrash, `more failed than the crash had in flight\n${why}`);
   assert.equal(report.ok, false);
   assert.match(result.summary, /^FAIL no black hole/m);
   assert.match(readFileSync(result.files.timeline, 'utf8'), /stopped, balancer still routing/);
+});
+
+test('scale-in: Auto Scaling takes an instance with a termination hook; it leaves, drains, completes the action and exits 10; nothing fails', async (t) => {
+  const { result, why } = await scenario(t, { scenario: 'scale-in' });
+  const { report } = result;
+  const l = report.incident;
+  assert.ok(l?.kind === 'scale-in', why);
+  assert.equal(l.exitCode, 10, why);
+  assert.ok(l.leftAt !== undefined && l.exitedAt !== undefined && l.leftAt <= l.exitedAt, why);
+  assert.ok(l.drainMs !== undefined, why);
+  assert.equal(l.lifecycle?.cause, 'CompleteLifecycleAction CONTINUE', why);
+  assert.ok((l.lifecycle?.proceededAt ?? Infinity) - (l.lifecycle?.waitStartedAt ?? 0) < (l.lifecycle?.heartbeatTimeoutSeconds ?? 0) * 1000, why);
+  assert.equal(report.failedRequests, 0, why);
+  assert.equal(report.ok, true, why);
+  assert.match(result.summary, /^Lifecycle hook drain-before-terminate: Terminating:Wait at .* \(CompleteLifecycleAction CONTINUE; .* of the hook's 300 s timeout/m);
+  // The instance is gone for good: the remaining two took the load to the end.
+  const [gone, ...rest] = report.instances;
+  assert.equal(gone?.moments.inServiceAt, undefined, why);
+  assert.ok(rest.every((i) => i.status === 'Untouched' && i.servedAfterRejoin === 0), why);
+});
+
+test('spot: an interruption notice; the instance is out of the balancer at once and gone well before the two minutes, nothing fails', async (t) => {
+  const { result, why } = await scenario(t, { scenario: 'spot' });
+  const { report } = result;
+  const l = report.incident;
+  assert.ok(l?.kind === 'spot', why);
+  assert.equal(l.exitCode, 11, why);
+  assert.ok(l.noticeToOutMs !== undefined && l.noticeToOutMs < 30_000, `out of the balancer soon after the notice\n${why}`);
+  assert.ok(l.terminationTime !== undefined && l.exitedAt !== undefined && l.exitedAt < l.terminationTime, why);
+  assert.equal(report.failedRequests, 0, why);
+  assert.equal(report.ok, true, why);
+  assert.match(result.summary, /^Spot interruption notice of i-0de00000000000001 at .* out of the balancer .* later/m);
 });

@@ -2,19 +2,11 @@ import { request } from 'node:http';
 import type { BalancerObserver } from './balancerObserver.js';
 import { CRASH_PATH } from './crashApp.js';
 import type { FleetInstance } from './fleet.js';
+import { instanceIncident, type InstanceIncident } from './instanceIncident.js';
 import { readSupervisedApp } from './supervisorState.js';
 
-/** What happened to the instance whose app crashed, in epoch ms (the report turns them into ms since the load started). */
-export interface CrashIncident {
-  readonly instanceId: string;
-  /** The crash was triggered. */
-  readonly at: number;
-  /** Requests the balancer had in flight to the instance then: what the crash itself could abort. */
-  readonly inFlightAtCrash: number;
-  /** The crashed process exited (the supervisor's record), with its code or signal. */
-  readonly exitedAt: number | undefined;
-  readonly exitCode: number | null | undefined;
-  readonly exitSignal: string | null | undefined;
+/** What happened to the instance whose app crashed (the report turns the times into ms since the load started). */
+export interface CrashIncident extends InstanceIncident {
   /** The supervisor spawned the app again. */
   readonly restartedAt: number | undefined;
 }
@@ -34,7 +26,7 @@ export async function crashInstance(input: {
   const { instance, observer } = input;
   const before = readSupervisedApp(instance.stateDir);
   if (before?.pid === undefined) throw new Error(`${instance.id}: no app is running to crash`);
-  const inFlightAtCrash = input.inFlight(instance.id);
+  const inFlight = input.inFlight(instance.id);
   const at = Date.now();
   await trigger(instance.port);
   const restarted = (): boolean => {
@@ -44,16 +36,7 @@ export async function crashInstance(input: {
   // Back: a new process, and the balancer routing to the instance (again, or still, for a baseline it never left).
   await observer.waitFor((view) => restarted() && view(instance.id).routing, input.timeoutMs, `${instance.id} is restarted and routed to again after its crash`);
   const after = readSupervisedApp(instance.stateDir);
-  const exit = after?.lastExit?.pid === before.pid ? after.lastExit : undefined;
-  return {
-    instanceId: instance.id,
-    at,
-    inFlightAtCrash,
-    exitedAt: exit?.at,
-    exitCode: exit?.code,
-    exitSignal: exit?.signal,
-    restartedAt: after?.startedAt,
-  };
+  return { ...instanceIncident(instance.id, at, inFlight, before.pid, after?.lastExit), restartedAt: after?.startedAt };
 }
 
 /** Asks the app to crash; its answer (202) or a reset (it died first) are both fine. */

@@ -54,6 +54,12 @@ export const DEMO_DEFAULTS = {
   crashBootSeconds: 5,
   /** crash: the crashed instance must be restarted and routed to again within this long. */
   crashRecoveryTimeoutSeconds: 90,
+  /** scale-in: the termination lifecycle hook's heartbeat timeout (AWS's default is 3600 s; the report compares with it). */
+  lifecycleHookTimeoutSeconds: 300,
+  /** scale-in, spot: how often the library asks IMDS for notices (GRACEFUL_ELB_NOTICE_INTERVAL_MS; its default is 5000). */
+  noticeIntervalMs: 1000,
+  /** scale-in, spot: the instance must have left and exited within this long. */
+  leaveTimeoutSeconds: 90,
   /** The naive ValidateService hook polls the app's health route this long at most. */
   naiveValidateTimeoutSeconds: 30,
 } as const;

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalElb, type LocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
-import { DEMO_BALANCER, demoBalancerConfig } from './balancerConfig.js';
+import { DEMO_BALANCER, DEMO_TERMINATION_HOOK, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
@@ -15,6 +15,7 @@ import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFlee
 import { writeBadRevision } from './badRevision.js';
 import { writeCrashApp } from './crashApp.js';
 import { crashInstance, type CrashIncident } from './crashScenario.js';
+import { leaveForGood, type LeaveIncident } from './instanceLeave.js';
 import { runHooks, type DeploymentIdentity, type HookEventReport } from './hookRunner.js';
 import { badRevisionWindow } from './badRevisionWindow.js';
 import { measureCapacity } from './capacity.js';
@@ -25,7 +26,7 @@ import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
 import { machineInfo } from './machine.js';
 import { writeBaselineRevision } from './modeRevision.js';
 import { LiveProgress, type ProgressState } from './progress.js';
-import { chooseAttribution, formatSummary, instanceReport, perInstance, type Attribution, type CrashIncidentReport, type DemoReport, type InstanceReport } from './report.js';
+import { chooseAttribution, formatSummary, instanceReport, perInstance, type Attribution, type CrashIncidentReport, type DemoReport, type LeaveIncidentReport, type InstanceReport } from './report.js';
 import { runRollout, type RolloutResult } from './rollout.js';
 import { renderTimelineSvg } from './timelineSvg.js';
 import { TrafficRecorder, type TrafficSnapshot } from './trafficRecorder.js';
@@ -109,7 +110,11 @@ export class DemoSession {
       init.options.scenario === 'crash'
         ? writeCrashApp(join(init.runDir, 'crash-app'), init.options.libraryRoot, (init.options.crashBootSeconds ?? DEMO_DEFAULTS.crashBootSeconds) * 1000)
         : undefined;
-    this.#baseEnv = crashApp ? { GRACEFUL_ELB_APP_DIR: crashApp.appDir, GRACEFUL_ELB_APP_SCRIPT: crashApp.appScript } : {};
+    this.#baseEnv = {
+      ...(crashApp ? { GRACEFUL_ELB_APP_DIR: crashApp.appDir, GRACEFUL_ELB_APP_SCRIPT: crashApp.appScript } : {}),
+      // The library asks IMDS for scale-in and Spot notices this often (its default, 5 s, is AWS's advice for Spot).
+      ...(init.options.scenario === 'scale-in' || init.options.scenario === 'spot' ? { GRACEFUL_ELB_NOTICE_INTERVAL_MS: String(DEMO_DEFAULTS.noticeIntervalMs) } : {}),
+    };
     this.#observer = observeBalancer({
       status: () => init.lb.status(),
       balancer: BALANCER,
@@ -131,8 +136,12 @@ export class DemoSession {
     const out = options.out ?? process.stdout;
     const progress = new LiveProgress(out, { tty: options.tty ?? (out as { isTTY?: boolean }).isTTY === true });
     const allocated = await allocateFleet(options.instances);
+    const leaves = options.scenario === 'scale-in' || options.scenario === 'spot';
     const lb = await startLocalElb({
-      config: demoBalancerConfig(options.drainSeconds),
+      config: demoBalancerConfig(
+        options.drainSeconds,
+        leaves ? { instanceIds: allocated.map((i) => i.id), hookTimeoutSeconds: DEMO_DEFAULTS.lifecycleHookTimeoutSeconds } : undefined,
+      ),
       listenerPorts: 'ephemeral',
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
       instances: Object.fromEntries(allocated.map((i) => [i.id, `127.0.0.1:${i.port}`])),
@@ -208,9 +217,29 @@ export class DemoSession {
 
       let rollout: RolloutResult | undefined;
       let rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
-      let incident: CrashIncident | undefined;
+      let incident: CrashIncident | LeaveIncident | undefined;
       const deployment = deploymentIdentity();
-      if (plan.scenario === 'crash') {
+      if (plan.scenario === 'scale-in' || plan.scenario === 'spot') {
+        const victim = fleet[0];
+        if (!victim) throw new Error(`the ${plan.scenario} scenario needs at least one instance`);
+        const autoScaling = this.lb.autoScaling;
+        const id = victim.id;
+        stage = plan.scenario === 'scale-in' ? `${id} scaled in` : `${id}: Spot interruption notice`;
+        this.#note(Date.now(), plan.scenario === 'scale-in' ? `Auto Scaling scales ${id} in (termination hook ${DEMO_TERMINATION_HOOK})` : `EC2 sends ${id} a Spot interruption notice`);
+        incident = await leaveForGood({
+          kind: plan.scenario,
+          instance: victim,
+          observer: this.#observer,
+          inFlight: (instanceId) => this.#inFlight(instanceId),
+          act:
+            plan.scenario === 'scale-in'
+              ? () => (autoScaling.scaleIn(id), {})
+              : () => ({ terminationTime: autoScaling.spotInterrupt(id, 'terminate').time.getTime() }),
+          groupView: plan.scenario === 'scale-in' ? () => autoScaling.instances().find((i) => i.instanceId === id) : undefined,
+          timeoutMs: DEMO_DEFAULTS.leaveTimeoutSeconds * 1000,
+        });
+        this.#note(Date.now(), `${id} is gone${incident.exitCode !== undefined ? ` (exit code ${String(incident.exitCode)})` : ''}`);
+      } else if (plan.scenario === 'crash') {
         const victim = fleet[0];
         if (!victim) throw new Error('the crash scenario needs at least one instance');
         stage = `${victim.id} crashes`;
@@ -218,7 +247,7 @@ export class DemoSession {
         incident = await crashInstance({
           instance: victim,
           observer: this.#observer,
-          inFlight: (id) => this.lb.status().classic.find((b) => b.name === BALANCER)?.instances.find((i) => i.instanceId === id)?.inFlight ?? 0,
+          inFlight: (id) => this.#inFlight(id),
           timeoutMs: DEMO_DEFAULTS.crashRecoveryTimeoutSeconds * 1000,
         });
         this.#note(Date.now(), `${victim.id} is back in service after its crash`);
@@ -325,6 +354,11 @@ export class DemoSession {
     };
   }
 
+  /** Requests the balancer has in flight to an instance now. */
+  #inFlight(instanceId: string): number {
+    return this.lb.status().classic.find((b) => b.name === BALANCER)?.instances.find((i) => i.instanceId === instanceId)?.inFlight ?? 0;
+  }
+
   /** A progress line stamped with the time since the current run's load started. */
   #note(at: number, line: string): void {
     this.#progress.note(`${clock(at - (this.#current?.origin ?? at))} ${line}`);
@@ -395,7 +429,7 @@ function buildReport(input: {
   deployment: DeploymentIdentity;
   rollout: RolloutResult | undefined;
   rollback: { deployment: DeploymentIdentity; result: RolloutResult } | undefined;
-  incident: CrashIncident | undefined;
+  incident: CrashIncident | LeaveIncident | undefined;
   recorder: TrafficRecorder;
   stats: LoadStats;
   observer: BalancerObserver;
@@ -412,7 +446,7 @@ function buildReport(input: {
   const allTransitions = input.observer.transitions().map(relative);
   const instances = input.fleet.map((instance): InstanceReport => {
     const transitionsOf = allTransitions.filter((t) => t.instanceId === instance.id);
-    if (incident?.instanceId === instance.id) return crashedInstanceReport(incident, transitionsOf, loadOrigin, traffic, attribution);
+    if (incident?.instanceId === instance.id) return incidentInstanceReport(incident, transitionsOf, loadOrigin, traffic, attribution);
     const run = rollout?.runs.get(instance.id);
     const back = rollback?.result.runs.get(instance.id);
     const events = [...(run?.events ?? []), ...(back?.events ?? [])];
@@ -450,7 +484,10 @@ function buildReport(input: {
   const crashed = incident ? instances.find((i) => i.instanceId === incident.instanceId) : undefined;
   const window = rollout
     ? { startedAt: rollout.startedAt - loadOrigin, endedAt: (rollback?.result.endedAt ?? rollout.endedAt) - loadOrigin }
-    : { startedAt: (incident?.at ?? loadOrigin) - loadOrigin, endedAt: crashed?.moments.inServiceAt ?? input.loadEndedAt - loadOrigin };
+    : {
+        startedAt: (incident?.at ?? loadOrigin) - loadOrigin,
+        endedAt: crashed?.moments.inServiceAt ?? crashed?.moments.exitedAt ?? input.loadEndedAt - loadOrigin,
+      };
   const deployment = rollout
     ? {
         id: input.deployment.deploymentId,
@@ -462,10 +499,10 @@ function buildReport(input: {
         skipped: rollout.outcome.skipped,
       }
     : {
-        // No deployment: the incident's window (crash → back in service) stands in for it on the timeline.
-        id: `crash of ${incident?.instanceId ?? '?'}`,
-        status: crashed?.moments.inServiceAt !== undefined ? ('Succeeded' as const) : ('Failed' as const),
-        reason: crashed?.moments.inServiceAt !== undefined ? undefined : 'the instance was not back in service',
+        // No deployment: the incident's window (crash → back in service, notice → gone) stands in for it.
+        id: `${incident && 'kind' in incident ? incident.kind : 'crash'} of ${incident?.instanceId ?? '?'}`,
+        status: crashed?.status === 'Succeeded' ? ('Succeeded' as const) : ('Failed' as const),
+        reason: crashed?.status === 'Succeeded' ? undefined : (crashed?.error ?? 'the incident did not end as expected'),
         batches: incident ? [[incident.instanceId]] : [],
         ...window,
         skipped: [],
@@ -496,7 +533,7 @@ function buildReport(input: {
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
     },
     deployment,
-    incident: incident && crashed && crashIncidentReport(incident, crashed, loadOrigin),
+    incident: incident && crashed && ('kind' in incident ? leaveIncidentReport(incident, crashed, loadOrigin) : crashIncidentReport(incident, crashed, loadOrigin)),
     rollback: rollback && {
       id: rollback.deployment.deploymentId,
       status: rollback.result.outcome.status,
@@ -514,30 +551,42 @@ function buildReport(input: {
   return { ...report, checks, ok: checks.every((c) => c.ok) };
 }
 
-/** The crashed instance: its moments from the supervisor's record and the balancer's view, not from hooks. */
-function crashedInstanceReport(
-  incident: CrashIncident,
+/**
+ * The instance of a crash, scale-in or Spot notice: its moments from the supervisor's record and the balancer's
+ * view, not from hooks. As in a deployment, "stop" is incident → exit and "start" exit → the supervisor's respawn
+ * (a crash only: an instance scaled in or reclaimed is gone for good).
+ */
+function incidentInstanceReport(
+  incident: CrashIncident | LeaveIncident,
   transitions: readonly RoutingTransition[],
   loadOrigin: number,
   traffic: TrafficSnapshot,
   attribution: Attribution,
 ): InstanceReport {
+  const restartedAt = 'kind' in incident ? undefined : incident.restartedAt;
   const exitedAt = incident.exitedAt ?? incident.at;
-  // The same moments as a deployment's: "stop" is crash → exit, "start" is exit → the supervisor's respawn.
-  const synthetic: HookEventReport[] = [
-    { instanceId: incident.instanceId, event: 'ApplicationStop', startedAt: incident.at, endedAt: exitedAt, ok: true },
-    { instanceId: incident.instanceId, event: 'ApplicationStart', startedAt: exitedAt, endedAt: incident.restartedAt ?? exitedAt, ok: incident.restartedAt !== undefined },
-  ];
-  const how = incident.exitCode !== null && incident.exitCode !== undefined ? `exit code ${incident.exitCode}` : (incident.exitSignal ?? 'unknown');
+  const synthetic: HookEventReport[] = [{ instanceId: incident.instanceId, event: 'ApplicationStop', startedAt: incident.at, endedAt: exitedAt, ok: true }];
+  if (restartedAt !== undefined) synthetic.push({ instanceId: incident.instanceId, event: 'ApplicationStart', startedAt: exitedAt, endedAt: restartedAt, ok: true });
+  const how = incident.exitCode !== null && incident.exitCode !== undefined ? `exit code ${incident.exitCode}` : (incident.exitSignal ?? 'no exit seen');
+  const expectedExit = 'kind' in incident ? (incident.kind === 'scale-in' ? 10 : 11) : undefined;
+  const error =
+    incident.exitedAt === undefined
+      ? 'the app did not exit'
+      : expectedExit !== undefined && incident.exitCode !== expectedExit
+        ? `the app exited with ${how}, not ${expectedExit}`
+        : !('kind' in incident) && restartedAt === undefined
+          ? 'the supervisor did not restart the app'
+          : undefined;
+  const label = 'kind' in incident ? (incident.kind === 'scale-in' ? 'scale-in' : 'Spot notice') : 'crash';
   return instanceReport(
     {
       instanceId: incident.instanceId,
       batch: 1,
-      status: incident.restartedAt === undefined ? 'Failed' : 'Succeeded',
-      error: incident.restartedAt === undefined ? 'the supervisor did not restart the app' : undefined,
+      status: error ? 'Failed' : 'Succeeded',
+      error,
       events: [
-        { event: `crash (${how})`, from: incident.at - loadOrigin, to: exitedAt - loadOrigin, ok: true },
-        { event: 'restart', from: exitedAt - loadOrigin, to: (incident.restartedAt ?? exitedAt) - loadOrigin, ok: incident.restartedAt !== undefined },
+        { event: `${label} → exit (${how})`, from: incident.at - loadOrigin, to: exitedAt - loadOrigin, ok: incident.exitedAt !== undefined },
+        ...(restartedAt !== undefined ? [{ event: 'restart', from: exitedAt - loadOrigin, to: restartedAt - loadOrigin, ok: true }] : []),
       ],
       moments: instanceMoments(synthetic, transitions, loadOrigin),
     },
@@ -546,13 +595,44 @@ function crashedInstanceReport(
   );
 }
 
+function leaveIncidentReport(incident: LeaveIncident, gone: InstanceReport, loadOrigin: number): LeaveIncidentReport {
+  const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - loadOrigin);
+  const leftAt = gone.moments.leftAt;
+  const exitedAt = rel(incident.exitedAt);
+  return {
+    kind: incident.kind,
+    instanceId: incident.instanceId,
+    at: incident.at - loadOrigin,
+    inFlightAtNotice: incident.inFlight,
+    leftAt,
+    exitedAt,
+    exitCode: incident.exitCode ?? null,
+    exitSignal: incident.exitSignal ?? null,
+    noticeToOutMs: leftAt === undefined ? undefined : leftAt - (incident.at - loadOrigin),
+    drainMs: gone.durations.drainMs,
+    ...(incident.lifecycle
+      ? {
+          lifecycle: {
+            hook: DEMO_TERMINATION_HOOK,
+            heartbeatTimeoutSeconds: DEMO_DEFAULTS.lifecycleHookTimeoutSeconds,
+            waitStartedAt: rel(incident.lifecycle.waitStartedAt),
+            proceededAt: rel(incident.lifecycle.proceededAt),
+            cause: incident.lifecycle.cause,
+            heartbeats: incident.lifecycle.heartbeats,
+          },
+        }
+      : {}),
+    ...(incident.terminationTime !== undefined ? { terminationTime: incident.terminationTime - loadOrigin } : {}),
+  };
+}
+
 function crashIncidentReport(incident: CrashIncident, crashed: InstanceReport, loadOrigin: number): CrashIncidentReport {
   const rel = (at: number | undefined): number | undefined => (at === undefined ? undefined : at - loadOrigin);
   return {
     kind: 'crash',
     instanceId: incident.instanceId,
     at: incident.at - loadOrigin,
-    inFlightAtCrash: incident.inFlightAtCrash,
+    inFlightAtCrash: incident.inFlight,
     exitedAt: rel(incident.exitedAt),
     exitCode: incident.exitCode ?? null,
     exitSignal: incident.exitSignal ?? null,

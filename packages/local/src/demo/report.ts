@@ -59,8 +59,8 @@ export interface DemoReport {
     /** Never reached: the deployment stopped first (they keep the old revision). */
     readonly skipped: readonly string[];
   };
-  /** crash: what happened to the instance whose app crashed. */
-  readonly incident?: CrashIncidentReport;
+  /** crash, scale-in, spot: what happened to the instance it happened to. */
+  readonly incident?: CrashIncidentReport | LeaveIncidentReport;
   /** failed-revision: CodeDeploy's automatic rollback, a new deployment of the last good revision. */
   readonly rollback: { readonly id: string; readonly status: DeploymentStatus; readonly reason: string | undefined; readonly instances: readonly string[]; readonly startedAt: number; readonly endedAt: number } | undefined;
   /** What taking instances out cost the others. */
@@ -85,6 +85,35 @@ export interface DemoReport {
 }
 
 export type Attribution = 'response header' | 'balancer count';
+
+/** The scale-in and spot scenarios' account, in ms since the load started. */
+export interface LeaveIncidentReport {
+  readonly kind: 'scale-in' | 'spot';
+  readonly instanceId: string;
+  /** The scale-in or the Spot notice. */
+  readonly at: number;
+  readonly inFlightAtNotice: number;
+  /** The balancer stopped routing to the instance. */
+  readonly leftAt: number | undefined;
+  readonly exitedAt: number | undefined;
+  readonly exitCode: number | null;
+  readonly exitSignal: string | null;
+  /** Notice (or scale-in) → out of the balancer. */
+  readonly noticeToOutMs: number | undefined;
+  /** Out of the balancer → the process exited. */
+  readonly drainMs: number | undefined;
+  /** scale-in: the termination lifecycle hook, and when the group proceeded (the app completed the action, or the timeout). */
+  readonly lifecycle?: {
+    readonly hook: string;
+    readonly heartbeatTimeoutSeconds: number;
+    readonly waitStartedAt: number | undefined;
+    readonly proceededAt: number | undefined;
+    readonly cause: string | undefined;
+    readonly heartbeats: number;
+  };
+  /** spot: when EC2 takes the instance (two minutes after the notice). */
+  readonly terminationTime?: number;
+}
 
 /** The crash scenario's account, in ms since the load started. */
 export interface CrashIncidentReport {
@@ -148,12 +177,31 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   lines.push(
     `graceful-elb-local demo: ${report.scenario} scenario, ${report.mode} mode, ${settings.strategy}, ${settings.instances} instances, ${settings.ratePerSecond} req/s`,
   );
-  lines.push(
-    `Deployment ${deployment.id} ${deployment.status} in ${seconds(deployment.endedAt - deployment.startedAt)} ` +
-      `(${deployment.batches.length} wave${deployment.batches.length === 1 ? '' : 's'})` +
-      (deployment.reason ? `: ${deployment.reason}` : ''),
-  );
-  if (report.incident) {
+  // A crash, scale-in or Spot notice is no deployment: its own lines below say what happened.
+  if (!report.incident) {
+    lines.push(
+      `Deployment ${deployment.id} ${deployment.status} in ${seconds(deployment.endedAt - deployment.startedAt)} ` +
+        `(${deployment.batches.length} wave${deployment.batches.length === 1 ? '' : 's'})` +
+        (deployment.reason ? `: ${deployment.reason}` : ''),
+    );
+  }
+  if (report.incident && report.incident.kind !== 'crash') {
+    const l = report.incident;
+    lines.push(
+      `${l.kind === 'scale-in' ? 'Scale-in' : 'Spot interruption notice'} of ${l.instanceId} at ${seconds(l.at)} with ${l.inFlightAtNotice} request(s) in flight: ` +
+        `out of the balancer ${seconds(l.noticeToOutMs)} later, drained in ${seconds(l.drainMs)}, process exited at ${seconds(l.exitedAt)} ` +
+        `(${l.exitCode !== null ? `exit code ${l.exitCode}` : (l.exitSignal ?? '?')})`,
+    );
+    if (l.lifecycle) {
+      const waited = l.lifecycle.proceededAt !== undefined && l.lifecycle.waitStartedAt !== undefined ? l.lifecycle.proceededAt - l.lifecycle.waitStartedAt : undefined;
+      lines.push(
+        `Lifecycle hook ${l.lifecycle.hook}: Terminating:Wait at ${seconds(l.lifecycle.waitStartedAt)}, proceeded at ${seconds(l.lifecycle.proceededAt)} ` +
+          `(${l.lifecycle.cause ?? 'not yet'}; ${seconds(waited)} of the hook's ${l.lifecycle.heartbeatTimeoutSeconds} s timeout, ${l.lifecycle.heartbeats} heartbeat(s))`,
+      );
+    }
+    if (l.terminationTime !== undefined) lines.push(`EC2 would take the instance at ${seconds(l.terminationTime)} (the notice's two minutes)`);
+  }
+  if (report.incident?.kind === 'crash') {
     const c = report.incident;
     const how = c.exitCode !== null ? `exit code ${c.exitCode}` : (c.exitSignal ?? '?');
     lines.push(

@@ -5,9 +5,11 @@ import { InvalidOptionError } from './errors.js';
  * - deploy: a rolling deployment of a new revision (the default);
  * - failed-revision: the new revision's health route never passes on the first instance it reaches; the
  *   deployment stops and CodeDeploy-style automatic rollback redeploys the last good revision there;
+ * - scale-in: Auto Scaling scales one instance in, with a termination lifecycle hook;
+ * - spot: one instance gets a Spot interruption notice;
  * - crash: an uncaught exception in one instance's app (a slow-booting one) under load; the supervisor restarts it.
  */
-export const SCENARIOS = ['deploy', 'failed-revision', 'crash'] as const;
+export const SCENARIOS = ['deploy', 'failed-revision', 'scale-in', 'spot', 'crash'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Scenarios that have a baseline to contrast with (`--naive`, `--seed`). */

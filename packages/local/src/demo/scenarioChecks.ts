@@ -10,6 +10,7 @@ export interface ScenarioCheck {
 /** What each scenario promises; the demo exits 0 only when every check holds. */
 export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
   if (report.scenario === 'crash') return crashChecks(report);
+  if (report.scenario === 'scale-in' || report.scenario === 'spot') return leaveChecks(report);
   const checks: ScenarioCheck[] = [
     { name: 'zero failed requests', ok: report.failedRequests === 0, detail: `${report.failedRequests.toLocaleString('en-US')} failed of ${report.traffic.totals.sent.toLocaleString('en-US')} sent` },
   ];
@@ -55,10 +56,47 @@ export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): Scena
   return checks;
 }
 
+/** scale-in, spot: the instance leaves for good without a failed request, before it is taken. */
+function leaveChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
+  const l = report.incident;
+  if (!l || l.kind === 'crash') return [{ name: 'the instance was taken away', ok: false, detail: 'nothing was recorded' }];
+  const expectedExit = l.kind === 'scale-in' ? 10 : 11;
+  const checks: ScenarioCheck[] = [
+    { name: 'zero failed requests', ok: report.failedRequests === 0, detail: `${report.failedRequests.toLocaleString('en-US')} failed of ${report.traffic.totals.sent.toLocaleString('en-US')} sent` },
+    {
+      name: 'it left the balancer before its process exited',
+      ok: l.leftAt !== undefined && l.exitedAt !== undefined && l.leftAt <= l.exitedAt,
+      detail: `${l.kind === 'scale-in' ? 'scale-in' : 'notice'} at ${ms(l.at)}, out at ${ms(l.leftAt)}, exited at ${ms(l.exitedAt)}`,
+    },
+    {
+      name: `the app exited for good with code ${expectedExit}, not restarted`,
+      ok: l.exitCode === expectedExit,
+      detail: l.exitCode !== null ? `exit code ${l.exitCode}` : (l.exitSignal ?? 'no exit seen'),
+    },
+  ];
+  if (l.lifecycle) {
+    const c = l.lifecycle;
+    const waited = c.proceededAt !== undefined && c.waitStartedAt !== undefined ? c.proceededAt - c.waitStartedAt : undefined;
+    checks.push({
+      name: 'the app completed the lifecycle action (CONTINUE) before the hook timed out',
+      ok: c.cause === 'CompleteLifecycleAction CONTINUE' && waited !== undefined && waited < c.heartbeatTimeoutSeconds * 1000,
+      detail: `${c.cause ?? 'not completed'} ${ms(waited)} after Terminating:Wait (timeout ${c.heartbeatTimeoutSeconds} s)`,
+    });
+  }
+  if (l.terminationTime !== undefined) {
+    checks.push({
+      name: 'gone before EC2 takes the instance',
+      ok: l.exitedAt !== undefined && l.exitedAt < l.terminationTime,
+      detail: `exited ${ms(l.exitedAt !== undefined ? l.terminationTime - l.exitedAt : undefined)} before the termination time`,
+    });
+  }
+  return checks;
+}
+
 /** crash: a crash may cost what it had in flight, never more; the balancer never routes to the dead process. */
 function crashChecks(report: Omit<DemoReport, 'checks' | 'ok'>): ScenarioCheck[] {
   const c = report.incident;
-  if (!c) return [{ name: 'the app crashed', ok: false, detail: 'no crash was recorded' }];
+  if (!c || c.kind !== 'crash') return [{ name: 'the app crashed', ok: false, detail: 'no crash was recorded' }];
   const crashed = report.instances.find((i) => i.instanceId === c.instanceId);
   return [
     {
