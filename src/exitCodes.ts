@@ -9,6 +9,11 @@ export const EXIT_CODES = {
   /** Startup failed (health never passed, never in service) and `exitOnStartupFailure` is set; left cleanly. */
   startupFailed: 3,
   /**
+   * At least one balancer could not be left (its deregistration failed after every retry, or did not finish within
+   * drainSeconds): the instance may still be registered. Wins over 1: it is the failure an operator must act on.
+   */
+  leaveFailed: 4,
+  /**
    * Auto Scaling is terminating the instance (target lifecycle state Terminated): left, drained, closed and the
    * termination lifecycle hook completed. The supervisor does not restart the app.
    */

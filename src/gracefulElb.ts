@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { abortAfter } from './abortAfter.js';
 import { createInstanceNotices, type InstanceNoticeHooks, type InstanceNotices } from './autoScaling/instanceNotices.js';
 import type { Balancer } from './balancers/balancer.js';
+import { boundCalls } from './balancers/boundedClient.js';
+import { requireRegion } from './balancers/requireRegion.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
 import { resolveBalancers } from './balancers/resolveBalancers.js';
 import { waitInService } from './balancers/waitInService.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
-import { ForcedBySignalError, GracefulElbError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
+import { ForcedBySignalError, GracefulElbError, LeaveFailedError, NotInServiceError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
 import { EXIT_CODES, signalExitCode } from './exitCodes.js';
 import { probeHealth } from './healthProbe.js';
 import { resolveIdentity } from './identity.js';
@@ -42,6 +44,8 @@ export interface ShutdownSummary {
   readonly exitCode: number;
   /** Requests cut at the end of the grace period (their socket closed before the response finished). */
   readonly cutRequests: number;
+  /** Every balancer the shutdown tried to leave, and whether it did; `left: false` may still be registered (exit 4). */
+  readonly balancers: ReadonlyArray<{ readonly label: string; readonly left: boolean }>;
   readonly durationMs: number;
 }
 
@@ -129,6 +133,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #standbyTask: Promise<void> = Promise.resolve();
   /** Set when the instance is leaving for good (scale-in, Spot): the exit code whatever the drain, and the last step. */
   #leavingForGood: { exitCode: number; afterClose: (() => Promise<void>) | undefined } | undefined;
+  /** Balancers the shutdown could not leave (said again in the exit line). */
+  #notLeft: string[] = [];
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
 
@@ -196,8 +202,14 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         this.#instanceId = identity.instanceId;
         this.#notices = this.#createNotices(identity.instanceId, identity.region);
         const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
-        let client = config.client;
-        let v2Client = config.elbv2Client;
+        // Every call bounded by apiTimeoutMs, the caller's own clients' too.
+        let client: ElbClient | undefined;
+        let v2Client: ElbV2Client | undefined;
+        const classicClient = (): ElbClient => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs));
+        const elbV2Client = (): ElbV2Client => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs));
+        if (identity.region === undefined && config.client === undefined && config.elbv2Client === undefined) {
+          await this.#phase('region', () => requireRegion(config.targetGroups.length > 0 && config.elbNames.length === 0 ? elbV2Client() : classicClient()));
+        }
         this.#balancers = await this.#phase(
           'balancers',
           () =>
@@ -205,8 +217,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
               config,
               instanceId: identity.instanceId,
               port: listeningPort(config.server),
-              classicClient: () => (client ??= (this.#deps.createClient ?? createElbClient)(clientInput)),
-              v2Client: () => (v2Client ??= (this.#deps.createV2Client ?? createElbV2Client)(clientInput)),
+              classicClient,
+              v2Client: elbV2Client,
               retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
               onRetry: (balancer) => ({ attempt, delayMs, error }) =>
                 this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
@@ -241,26 +253,47 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
       // A Standby deployment: out of Standby first (the group's own balancers take the instance back).
       await this.#notices?.beforeJoin(signal);
-      // Register with every balancer, then wait until every one reports InService.
-      this.#enter('registering');
-      await this.#phase('register', () =>
-        this.#eachBalancer(this.#balancers, (b) => {
-          // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
-          this.#registered.add(b);
-          return b.register(signal);
-        }),
-      );
-      this.#enter('joining');
-      await this.#phase('in-service', () =>
-        this.#eachBalancer(this.#balancers, (b) =>
-          waitInService(b, {
-            intervalMs: config.pollIntervalMs,
-            timeoutMs: config.inServiceTimeoutMs,
-            signal,
-            onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+      // Register with every balancer, then wait until every one reports InService: both within inServiceTimeoutMs,
+      // so that a balancer API that hangs or keeps failing rejects `ready` by then, registering or not.
+      const joinStart = Date.now();
+      const joinWindow = abortAfter(signal, config.inServiceTimeoutMs);
+      const byDeadline = async (b: Balancer, run: () => Promise<unknown>): Promise<unknown> => {
+        try {
+          return await run();
+        } catch (error) {
+          if (!signal.aborted && joinWindow.signal.aborted && !(error instanceof NotInServiceError)) {
+            throw new NotInServiceError(b.label, config.inServiceTimeoutMs, this.state === 'registering' ? 'not registered yet' : undefined, { cause: error });
+          }
+          throw error;
+        }
+      };
+      try {
+        this.#enter('registering');
+        await this.#phase('register', () =>
+          this.#eachBalancer(this.#balancers, (b) => {
+            // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
+            this.#registered.add(b);
+            return byDeadline(b, () => b.register(joinWindow.signal));
           }),
-        ),
-      );
+        );
+        this.#enter('joining');
+        await this.#phase('in-service', () =>
+          this.#eachBalancer(this.#balancers, (b) =>
+            byDeadline(b, () =>
+              waitInService(b, {
+                intervalMs: config.pollIntervalMs,
+                // Its own bound, not the window's abort: its error keeps the last API failure as the cause. A poll
+                // in flight at the bound ends within apiTimeoutMs.
+                timeoutMs: Math.max(0, config.inServiceTimeoutMs - (Date.now() - joinStart)),
+                signal,
+                onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+              }),
+            ),
+          ),
+        );
+      } finally {
+        joinWindow.dispose();
+      }
       this.#enter('in-service');
       this.#resolveReady('in-service');
       this.#notices?.watch();
@@ -391,7 +424,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     if (this.#rejoin.signal.aborted || this.state !== 'in-service') return;
     this.#machine.to('standby');
     this.#log.info({ phase: 'standby', reason }, `${reason}: leaving the balancers, still serving`);
+    const notLeftBefore = this.#notLeft.length;
     await this.#phase('standby-left', () => this.#leave(this.#rejoin.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
+    // Logged by #leave; only the shutdown's own leave decides the exit code (it deregisters every balancer again).
+    this.#notLeft.length = notLeftBefore;
   }
 
   /** InService again: join the balancers left in #pause, as at startup. */
@@ -459,13 +495,21 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
       const cutRequests = this.#traffic.cutAfterSignal;
       if (cutRequests > 0) this.#log.error({ phase: 'closed', cutRequests }, 'requests were still running at the end of the grace period and were cut');
-      const exitCode = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      const balancers = left.map((l) => ({ label: l.balancer.label, left: l.routing !== null }));
+      let exitCode: number = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      if (this.#notLeft.length > 0) {
+        // The supervisor records this with the state: `graceful-elb stop` reports it and exits non-zero.
+        const failure = new LeaveFailedError(this.#notLeft);
+        this.#stateError = { code: failure.code, message: failure.message };
+        exitCode = EXIT_CODES.leaveFailed;
+      }
       this.#machine.to('closed');
-      return { reason, drain: decision.reason, exitCode, cutRequests, durationMs: Date.now() - signalAt };
+      return { reason, drain: decision.reason, exitCode, cutRequests, balancers, durationMs: Date.now() - signalAt };
     } catch (error) {
       // Only close() (aborting every wait) or a bug gets here; the hard deadline still stands until close().
       this.#log.error({ phase: 'shutdown', err: error }, 'shutdown interrupted');
-      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, durationMs: Date.now() - signalAt };
+      const balancers = [...this.#registered].map((b) => ({ label: b.label, left: false }));
+      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, balancers, durationMs: Date.now() - signalAt };
     } finally {
       drainWindow.dispose();
     }
@@ -478,7 +522,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     return toLeave.map((balancer, i) => {
       const result = results[i];
       if (result?.status === 'fulfilled') return { balancer, routing: true };
-      // Keep serving: the balancer may still route here, so the drain waits out drainSeconds.
+      // Keep serving: the balancer may still route here, so the drain waits out drainSeconds. The health route
+      // answers 503 meanwhile, so the balancer's own health check takes the instance out of service.
+      this.#notLeft.push(balancer.label);
       this.#log.error({ phase: 'deregister', balancer: balancer.label, err: result?.reason }, `could not leave ${balancer.label}; serving on until drainSeconds`);
       return { balancer, routing: null };
     });
@@ -532,7 +578,11 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #forceExit(error: GracefulElbError, exitCode: number): Promise<void> {
     if (this.#exiting) return;
     this.#log.error({ phase: 'exit', err: error, exitCode, openRequests: this.#traffic.openRequests() }, error.message);
-    this.#ipc.state('closed', { code: error.code, message: error.message });
+    // A balancer not left outweighs the deadline: it is what `graceful-elb stop` must report (a second signal is the
+    // operator's own choice and keeps its code).
+    const reported = this.#notLeft.length > 0 && !(error instanceof ForcedBySignalError) ? new LeaveFailedError(this.#notLeft, { cause: error }) : error;
+    if (reported !== error) exitCode = EXIT_CODES.leaveFailed;
+    this.#ipc.state('closed', { code: reported.code, message: reported.message });
     this.#config.server.closeAllConnections();
     await this.#exit(exitCode);
   }
@@ -542,7 +592,12 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#exiting = true;
     const now = Date.now();
     const shutdownMs = this.#signalAt === undefined ? undefined : now - this.#signalAt;
-    this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
+    const notLeft = this.#notLeft;
+    if (notLeft.length > 0) {
+      this.#log.error({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt, notLeft }, `exit ${exitCode}: could not leave ${notLeft.join(', ')}; the instance may still be registered`);
+    } else {
+      this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
+    }
     await this.#ipc.flush(IPC_FLUSH_MS);
     this.close();
     this.#config.exit(exitCode);

@@ -8,6 +8,7 @@ export type { AutoScalingOptions, SpotOptions } from './autoScaling/noticeOption
 export type { AutoScalingClientLike } from './autoScaling/autoScalingApi.js';
 export { AutoScalingApiError, NotInAutoScalingGroupError } from './autoScaling/errors.js';
 export {
+  ApiCallTimeoutError,
   BalancerApiError,
   DiscoveryError,
   ForcedBySignalError,
@@ -15,6 +16,7 @@ export {
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
+  LeaveFailedError,
   MembershipStateError,
   NothingDiscoveredError,
   NotInServiceError,

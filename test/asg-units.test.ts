@@ -39,6 +39,8 @@ test('options: defaults on, env overrides, and bad values named by option or env
   assert.equal(fromEnv.intervalMs, 1000);
   const named = (run: () => unknown, option: string): void =>
     assert.throws(run, (err: unknown) => err instanceof InvalidOptionError && err.option === option && err.message.includes(option));
+  assert.deepEqual(resolveNoticeOptions({ autoScaling: true, spot: true }, {}).spot, { rebalance: false });
+  named(() => resolveNoticeOptions({ autoScaling: 'yes' as never }, {}), 'autoScaling');
   named(() => resolveNoticeOptions({ noticeIntervalMs: 50 }, {}), 'noticeIntervalMs');
   named(() => resolveNoticeOptions({}, { GRACEFUL_ELB_NOTICE_INTERVAL_MS: 'often' }), 'GRACEFUL_ELB_NOTICE_INTERVAL_MS');
   named(() => resolveNoticeOptions({ autoScaling: { deploymentLeave: 'detach' as 'standby' } }, {}), 'autoScaling.deploymentLeave');

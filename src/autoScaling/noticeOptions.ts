@@ -29,9 +29,9 @@ export interface SpotOptions {
 /** The options of this subsystem as `GracefulElbOptions` carries them. */
 export interface InstanceNoticeOptionsInput {
   /** Follow the Auto Scaling lifecycle (IMDS `autoscaling/target-lifecycle-state`); `false` turns it off. Env: `GRACEFUL_ELB_AUTO_SCALING=0`. @default {} (on) */
-  readonly autoScaling?: false | AutoScalingOptions;
+  readonly autoScaling?: boolean | AutoScalingOptions;
   /** Leave on a Spot interruption notice (IMDS `spot/instance-action`); `false` turns it off. Env: `GRACEFUL_ELB_SPOT=0`. @default {} (on) */
-  readonly spot?: false | SpotOptions;
+  readonly spot?: boolean | SpotOptions;
   /** How often IMDS is asked for those notices (AWS recommends 5 s for Spot), 100..60000. Env: `GRACEFUL_ELB_NOTICE_INTERVAL_MS`. @default 5000 */
   readonly noticeIntervalMs?: number;
   /** Your own Auto Scaling client (anything with the SDK's `send`). @default a client from the SDK's standard chain, created on first use */
@@ -70,8 +70,8 @@ const INTERVAL_RANGE = { min: 100, max: 60_000 };
 /** Checks the options and their env overrides (env wins, as for every option); never mutates `input`. */
 export function resolveNoticeOptions(input: InstanceNoticeOptionsInput, env: Env): ResolvedNoticeOptions {
   const autoScalingOn = envFlag(env, NOTICE_ENV.autoScaling) ?? input.autoScaling !== false;
-  const autoScaling = input.autoScaling === false ? {} : (input.autoScaling ?? {});
-  if (typeof autoScaling !== 'object' || autoScaling === null) throw new InvalidOptionError('autoScaling', autoScaling, 'false or an object');
+  const autoScaling = typeof input.autoScaling === 'boolean' ? {} : (input.autoScaling ?? {});
+  if (typeof autoScaling !== 'object' || autoScaling === null) throw new InvalidOptionError('autoScaling', autoScaling, 'a boolean or an object');
   for (const key of Object.keys(autoScaling)) {
     if (!['groupName', 'terminationHookName', 'deploymentLeave'].includes(key)) throw new InvalidOptionError(`autoScaling.${key}`, (autoScaling as Record<string, unknown>)[key], 'a known option (typo?)');
   }
@@ -90,8 +90,8 @@ export function resolveNoticeOptions(input: InstanceNoticeOptionsInput, env: Env
   }
 
   const spotOn = envFlag(env, NOTICE_ENV.spot) ?? input.spot !== false;
-  const spot = input.spot === false ? {} : (input.spot ?? {});
-  if (typeof spot !== 'object' || spot === null) throw new InvalidOptionError('spot', spot, 'false or an object');
+  const spot = typeof input.spot === 'boolean' ? {} : (input.spot ?? {});
+  if (typeof spot !== 'object' || spot === null) throw new InvalidOptionError('spot', spot, 'a boolean or an object');
   for (const key of Object.keys(spot)) {
     if (key !== 'rebalance') throw new InvalidOptionError(`spot.${key}`, (spot as Record<string, unknown>)[key], 'a known option (typo?)');
   }

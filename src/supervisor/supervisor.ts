@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import { Monitor } from 'forever-monitor';
 import type { Logger } from 'pino';
 import { isLifecycleMessage } from '../lifecycleMessage.js';
+import { MAX_TIMER_SECONDS } from '../maxTimer.js';
+import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { describeExit, finalExitReason, instanceLeaving } from './describeExit.js';
 import { identifyProcess, type ProcessIdentity } from './processIdentity.js';
@@ -54,8 +56,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
 
 function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<SupervisorOutcome> {
   const { paths, logger } = options;
-  const outLog = createWriteStream(paths.outLog, { flags: 'a', mode: 0o600 });
-  const errLog = createWriteStream(paths.errLog, { flags: 'a', mode: 0o600 });
+  const outLog = createWriteStream(paths.outLog, { fd: openPrivateAppend(paths.outLog) });
+  const errLog = createWriteStream(paths.errLog, { fd: openPrivateAppend(paths.errLog) });
   const state: SupervisorState = {
     version: 1,
     name: options.name,
@@ -247,7 +249,7 @@ function takeStopRequest(path: string): StopRequest | undefined {
   rmSync(path, { force: true });
   if (request === undefined) return undefined;
   const fresh = Date.now() - request.requestedAt < SUPERVISOR_DEFAULTS.stopRequestMaxAgeMs;
-  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0;
+  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0 && request.timeoutSeconds <= MAX_TIMER_SECONDS;
   return fresh && valid ? request : undefined;
 }
 
