@@ -198,36 +198,20 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           'Not on EC2 and no balancer configured: running WITHOUT a load balancer (nothing is registered). ' +
             'A signal still drains and exits gracefully. Set GRACEFUL_ELB_INSTANCE_ID and AWS_REGION to use one.',
         );
-      } else {
-        this.#instanceId = identity.instanceId;
-        this.#notices = this.#createNotices(identity.instanceId, identity.region);
-        const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
-        // Every call bounded by apiTimeoutMs, the caller's own clients' too.
-        let client: ElbClient | undefined;
-        let v2Client: ElbV2Client | undefined;
-        const classicClient = (): ElbClient => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs));
-        const elbV2Client = (): ElbV2Client => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs));
-        if (identity.region === undefined && config.client === undefined && config.elbv2Client === undefined) {
-          await this.#phase('region', () => requireRegion(config.targetGroups.length > 0 && config.elbNames.length === 0 ? elbV2Client() : classicClient()));
-        }
-        this.#balancers = await this.#phase(
-          'balancers',
-          () =>
-            resolveBalancers({
-              config,
-              instanceId: identity.instanceId,
-              port: listeningPort(config.server),
-              classicClient,
-              v2Client: elbV2Client,
-              retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
-              onRetry: (balancer) => ({ attempt, delayMs, error }) =>
-                this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
-              log: this.#log,
-              signal,
-            }),
-          (list) => ({ balancers: list.map((b) => b.label) }),
-        );
-        await this.#readBalancerSettings(signal);
+      }
+      const aws = identity.kind === 'aws' ? identity : undefined;
+      if (aws !== undefined) {
+        this.#instanceId = aws.instanceId;
+        this.#notices = this.#createNotices(aws.instanceId, aws.region);
+      }
+      const clientInput = { region: aws?.region, apiTimeoutMs: config.apiTimeoutMs };
+      // Every call bounded by apiTimeoutMs, the caller's own clients' too.
+      let client: ElbClient | undefined;
+      let v2Client: ElbV2Client | undefined;
+      const classicClient = (): ElbClient => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs));
+      const elbV2Client = (): ElbV2Client => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs));
+      if (aws !== undefined && aws.region === undefined && config.client === undefined && config.elbv2Client === undefined) {
+        await this.#phase('region', () => requireRegion(config.targetGroups.length > 0 && config.elbNames.length === 0 ? elbV2Client() : classicClient()));
       }
 
       // 2. The app proves it is healthy on the loopback before any balancer sends it traffic.
@@ -245,7 +229,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           }),
         (r) => ({ url: r.url, attempts: r.attempts, status: r.status }),
       );
-      if (this.#balancers.length === 0) {
+      if (aws === undefined) {
         this.#enter('serving');
         this.#resolveReady('serving');
         return;
@@ -253,41 +237,66 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
       // A Standby deployment: out of Standby first (the group's own balancers take the instance back).
       await this.#notices?.beforeJoin(signal);
-      // Register with every balancer, then wait until every one reports InService: both within inServiceTimeoutMs,
-      // so that a balancer API that hangs or keeps failing rejects `ready` by then, registering or not.
+      // 3. Every balancer API step of the startup within inServiceTimeoutMs: find the balancers (discovery too),
+      //    read their settings, register, and wait until every one reports InService. A balancer API that hangs or
+      //    keeps failing rejects `ready` with a coded error by then, whichever step it is in.
       const joinStart = Date.now();
       const joinWindow = abortAfter(signal, config.inServiceTimeoutMs);
-      const byDeadline = async (b: Balancer, run: () => Promise<unknown>): Promise<unknown> => {
+      const byDeadline = async <T>(label: () => string, run: () => Promise<T>): Promise<T> => {
         try {
           return await run();
         } catch (error) {
           if (!signal.aborted && joinWindow.signal.aborted && !(error instanceof NotInServiceError)) {
-            throw new NotInServiceError(b.label, config.inServiceTimeoutMs, this.state === 'registering' ? 'not registered yet' : undefined, { cause: error });
+            throw new NotInServiceError(label(), config.inServiceTimeoutMs, this.state === 'joining' ? undefined : 'not registered yet', { cause: error });
           }
           throw error;
         }
       };
+      const allLabels = (): string => this.#balancers.map((b) => b.label).join(', ') || 'the balancers (still being found)';
       try {
+        this.#balancers = await byDeadline(allLabels, () =>
+          this.#phase(
+            'balancers',
+            () =>
+              resolveBalancers({
+                config,
+                instanceId: aws.instanceId,
+                port: listeningPort(config.server),
+                classicClient,
+                v2Client: elbV2Client,
+                retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+                onRetry: (balancer) => ({ attempt, delayMs, error }) =>
+                  this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
+                log: this.#log,
+                signal: joinWindow.signal,
+              }),
+            (list) => ({ balancers: list.map((b) => b.label) }),
+          ),
+        );
+        await byDeadline(allLabels, () => this.#readBalancerSettings(joinWindow.signal));
         this.#enter('registering');
         await this.#phase('register', () =>
           this.#eachBalancer(this.#balancers, (b) => {
             // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
             this.#registered.add(b);
-            return byDeadline(b, () => b.register(joinWindow.signal));
+            return byDeadline(() => b.label, () => b.register(joinWindow.signal));
           }),
         );
         this.#enter('joining');
         await this.#phase('in-service', () =>
           this.#eachBalancer(this.#balancers, (b) =>
-            byDeadline(b, () =>
-              waitInService(b, {
-                intervalMs: config.pollIntervalMs,
-                // Its own bound, not the window's abort: its error keeps the last API failure as the cause. A poll
-                // in flight at the bound ends within apiTimeoutMs.
-                timeoutMs: Math.max(0, config.inServiceTimeoutMs - (Date.now() - joinStart)),
-                signal,
-                onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
-              }),
+            byDeadline(
+              () => b.label,
+              () =>
+                waitInService(b, {
+                  intervalMs: config.pollIntervalMs,
+                  // Its own bound, not the window's abort: its error keeps the last API failure as the cause. A poll
+                  // in flight at the bound ends within apiTimeoutMs.
+                  timeoutMs: Math.max(0, config.inServiceTimeoutMs - (Date.now() - joinStart)),
+                  boundMs: config.inServiceTimeoutMs,
+                  signal,
+                  onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+                }),
             ),
           ),
         );

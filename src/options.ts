@@ -90,8 +90,8 @@ export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   /** Timeout of one health probe request. @default 1000 */
   readonly probeRequestTimeoutMs?: number;
   /**
-   * Give up registering and waiting for InService after this long, counted from the first register call (`ready`
-   * rejects). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
+   * Give up joining after this long, counted from the end of the health probe: discovery, the balancer settings,
+   * registering and the InService wait together (`ready` rejects with NotInServiceError). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
    * @default 600000
    */
   readonly inServiceTimeoutMs?: number;

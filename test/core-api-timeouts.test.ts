@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { DescribeInstanceHealthCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { boundCalls } from '../src/balancers/boundedClient.js';
 import { createElbClient } from '../src/balancers/elbClient.js';
 import { ApiCallTimeoutError, NotInServiceError } from '../src/errors.js';
@@ -77,26 +78,39 @@ for (const mode of HANGS) {
     controller.abort();
     await assert.rejects(pending, (e: unknown) => e instanceof Error && e.name === 'AbortError');
   });
+}
 
-  test(`never-answering API from the start (${mode}): ready rejects with NEVER_IN_SERVICE within inServiceTimeoutMs, register retried on timeouts`, async (t) => {
+const TARGET_GROUP = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/0123456789abcdef';
+const NEVER_JOINING: Array<[string, StallMode, Record<string, unknown>]> = [
+  ['a Classic ELB, API never answers', 'silent', { elbName: 'web' }],
+  ['a Classic ELB, API sends headers then stalls', 'headers-then-stall', { elbName: 'web' }],
+  ['a target group (its settings are read with retries), API never answers', 'silent', { targetGroupArn: TARGET_GROUP }],
+  ['discovery, API never answers', 'silent', { discover: true, stateFile: '/nonexistent/graceful-elb-test/membership.json' }],
+];
+
+for (const [setup, mode, options] of NEVER_JOINING) {
+  test(`hanging API from the start with ${setup}: ready rejects with NEVER_IN_SERVICE within inServiceTimeoutMs, calls retried on timeouts`, async (t) => {
     const api = await startStallingApi(mode);
     t.after(() => api.close());
     const server = await healthyServer();
     t.after(() => server.close());
     const client = plainClient(api.url);
     t.after(() => client.destroy());
+    const v2 = new ElasticLoadBalancingV2Client({ region: 'us-east-1', endpoint: api.url, credentials: CREDENTIALS, maxAttempts: 1 });
+    t.after(() => v2.destroy());
     const { logger, lines } = captureLogger();
     const handle = createGracefulElb(
-      { server, elbName: 'web', instanceId: ID, region: 'us-east-1', client, logger, apiTimeoutMs: 500, inServiceTimeoutMs: 3000, retryBaseMs: 50, retryMaxDelayMs: 200, pollIntervalMs: 200, probeIntervalMs: 50, signals: [] },
+      { server, ...options, instanceId: ID, region: 'us-east-1', client, elbv2Client: v2, logger, apiTimeoutMs: 500, inServiceTimeoutMs: 3000, retryBaseMs: 50, retryMaxDelayMs: 200, pollIntervalMs: 200, probeIntervalMs: 50, signals: [] },
       { env: {}, process: fakeProcess() },
     );
     t.after(() => handle.close());
     const started = Date.now();
     await assert.rejects(handle.ready, (e: unknown) => e instanceof NotInServiceError && e.code === 'ERR_GRACEFUL_ELB_NEVER_IN_SERVICE');
     const elapsed = Date.now() - started;
-    t.diagnostic(`${mode}: ready rejected after ${elapsed} ms (inServiceTimeoutMs 3000)`);
+    t.diagnostic(`${setup}: ready rejected after ${elapsed} ms (inServiceTimeoutMs 3000)`);
     assert.ok(elapsed < 3000 + 5000, `ready rejected after ${elapsed} ms`);
     assert.equal(handle.state, 'failed');
+    assert.ok(api.received[mode] >= 2, `${api.received[mode]} calls met the hanging API`);
     const retries = lines.filter((l) => l.msg === 'balancer API call failed; retrying');
     assert.ok(retries.length >= 2, `${retries.length} retries logged`);
     assert.ok(retries.every((l) => (l.err as { code?: string } | undefined)?.code === 'ERR_GRACEFUL_ELB_API_TIMEOUT'), 'each retry was after a timeout');
@@ -125,6 +139,7 @@ test('the InService poll hangs after a good registration: ready rejects by inSer
   const elapsed = Date.now() - started;
   t.diagnostic(`poll hang: ready rejected after ${elapsed} ms (inServiceTimeoutMs 2500)`);
   assert.ok(error instanceof NotInServiceError, `got ${String(error)}`);
+  assert.match(error.message, /within 2500 ms/, 'the error names the whole bound, not what was left of it');
   assert.ok(elapsed < 2500 + 5000);
   let cause: unknown = error.cause;
   while (cause instanceof Error && !(cause instanceof ApiCallTimeoutError)) cause = cause.cause;
