@@ -116,7 +116,7 @@ test('the summary names totals, failures by kind, and per-instance times', () =>
   assert.match(graceful, /Failed requests: 0/);
   assert.match(graceful, /i-0demo0000000001 +1\.1 s +1\.4 s +0\.5 s +1\.0 s +8\.0 s +4\.0 s +4\.0 s +2,600/);
   assert.match(graceful, /Timeline: out\/timeline\.svg/);
-  assert.match(graceful, /Result: the deploy scenario's promise holds \(zero failed requests\)\./);
+  assert.match(graceful, /Result: the deploy scenario's promise holds \(0 failed requests\)\./);
   assert.match(graceful, /^ok {3}zero failed requests: 0 failed of 7,800 sent$/m);
 
   const naive = formatSummary(sampleReport('naive'));

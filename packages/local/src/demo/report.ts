@@ -255,7 +255,7 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   const broken = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
   lines.push(
     report.ok
-      ? `Result: the ${report.scenario} scenario's promise holds (zero failed requests).`
+      ? `Result: the ${report.scenario} scenario's promise holds (${count(report.failedRequests)} failed requests).`
       : `Result: FAILED (${broken.join('; ') || `${report.failedRequests} failed requests`}).`,
   );
   return lines.join('\n');
