@@ -1,5 +1,7 @@
 export { gracefulElb } from './gracefulElb.js';
-export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
+export type { DrainingInfo, GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
+export { AppCrashedError } from './crashHandlers.js';
+export type { OpenConnections } from './longLivedConnections.js';
 export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
@@ -24,6 +26,6 @@ export {
   ShutdownTimeoutError,
 } from './errors.js';
 export { LIFECYCLE_MESSAGE_TYPE, isLifecycleMessage } from './lifecycleMessage.js';
-export type { LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
+export type { JoinedBalancers, LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
 export type { Balancer, BalancerView } from './balancers/balancer.js';
 export type { DrainReason } from './drainDecision.js';

@@ -114,6 +114,20 @@ export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   readonly adjustKeepAlive?: boolean;
   /** On a startup failure (health never passed, never InService), leave and exit non-zero instead of serving on. @default false */
   readonly exitOnStartupFailure?: boolean;
+  /**
+   * Treat an uncaught exception or unhandled rejection as a shutdown: log it, leave every balancer, drain for at
+   * most `crashDrainSeconds`, close, exit with code 70. Only when no other listener of the app handles that event at
+   * the time of the crash: an app with its own `uncaughtException` / `unhandledRejection` listener keeps its own
+   * behaviour (docs/leaving.md, Crashes). `false` installs nothing.
+   * @default true
+   */
+  readonly handleCrashes?: boolean;
+  /**
+   * Upper bound of the drain after a crash (and after the app closed its server itself), in seconds: short, since a
+   * crashed process should not serve long. Capped by `drainSeconds`. The crash's hard deadline is this + `graceMs`.
+   * @default 5
+   */
+  readonly crashDrainSeconds?: number;
   /** Any pino logger, or `false` for silence. @default pino({ name: 'graceful-elb' }) on stdout */
   readonly logger?: Logger | false;
   /** Your own ELB client (anything with the SDK's `send`). @default a client from the SDK's standard chain */
@@ -143,6 +157,8 @@ export const DEFAULTS = {
   retryMaxDelayMs: 5000,
   adjustKeepAlive: true,
   exitOnStartupFailure: false,
+  handleCrashes: true,
+  crashDrainSeconds: 5,
 } as const;
 
 /** The env vars ops may set to override an option. */
@@ -186,6 +202,9 @@ export interface ResolvedOptions {
   readonly retryMaxDelayMs: number;
   readonly adjustKeepAlive: boolean;
   readonly exitOnStartupFailure: boolean;
+  readonly handleCrashes: boolean;
+  /** Already capped by drainSeconds. */
+  readonly crashDrainSeconds: number;
   readonly logger: Logger;
   readonly client: ElbClient | undefined;
   readonly elbv2Client: ElbV2Client | undefined;
@@ -226,7 +245,7 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
 
   const server: unknown = input.server;
   if (!(server instanceof HttpServer) && !(server instanceof HttpsServer)) {
-    throw new InvalidOptionError('server', server, 'a node:http or node:https Server');
+    throw new InvalidOptionError('server', server, isHttp2Server(server) ? HTTP2_REFUSED : 'a node:http or node:https Server');
   }
 
   const { elbNames, targetGroups, discover } = resolveBalancerSelection(input, env);
@@ -311,7 +330,12 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     }
   }
 
-  const flag = (name: 'adjustKeepAlive' | 'exitOnStartupFailure'): boolean => {
+  const crashDrainSeconds = input.crashDrainSeconds ?? DEFAULTS.crashDrainSeconds;
+  if (typeof crashDrainSeconds !== 'number' || !Number.isFinite(crashDrainSeconds) || crashDrainSeconds < 0 || crashDrainSeconds > 3600) {
+    throw new InvalidOptionError('crashDrainSeconds', crashDrainSeconds, 'a number of seconds from 0 to 3600');
+  }
+
+  const flag = (name: 'adjustKeepAlive' | 'exitOnStartupFailure' | 'handleCrashes'): boolean => {
     const value = input[name] ?? DEFAULTS[name];
     if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'a boolean');
     return value;
@@ -363,12 +387,26 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     retryMaxDelayMs,
     adjustKeepAlive: flag('adjustKeepAlive'),
     exitOnStartupFailure: flag('exitOnStartupFailure'),
+    handleCrashes: flag('handleCrashes'),
+    crashDrainSeconds: Math.min(crashDrainSeconds, drainSeconds),
     logger: logger === false ? pino({ enabled: false }) : logger,
     client,
     elbv2Client,
     exit,
     notices: resolveNoticeOptions(input, env),
   };
+}
+
+// The balancers speak HTTP/1.1 to their targets unless told otherwise (an ALB target group's protocol version is
+// HTTP1 by default, a Classic ELB knows nothing else): HTTP/2 to clients ends at the balancer.
+const HTTP2_REFUSED =
+  'a node:http or node:https Server (node:http2 servers are not supported: their sessions and streams are not tracked ' +
+  'for the drain; serve the balancer HTTP/1.1 with node:https or node:http, it still speaks HTTP/2 to clients)';
+
+/** node:http2's Http2Server / Http2SecureServer, recognised without importing node:http2 for a check. */
+function isHttp2Server(value: unknown): boolean {
+  const name = (value as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return name === 'Http2Server' || name === 'Http2SecureServer';
 }
 
 function fromEnvNumber(env: Env, name: string): number | undefined {

@@ -5,6 +5,8 @@ export interface OpenRequest {
   readonly method: string;
   readonly url: string;
   readonly ageMs: number;
+  /** Headers sent, body still being written: a stream (SSE, a long download) rather than a request being worked on. */
+  readonly streaming: boolean;
 }
 
 export interface TrafficTracker {
@@ -14,6 +16,8 @@ export interface TrafficTracker {
   readonly lastRequestAt: number | undefined;
   /** Requests whose socket closed before the response finished, after `startDraining()` (cut by the deadline). */
   readonly cutAfterSignal: number;
+  /** Of those, the ones whose headers had been sent (streams cut mid-body). */
+  readonly cutStreamsAfterSignal: number;
   /** The requests still open, oldest first, for the log line of a forced exit. */
   openRequests(): OpenRequest[];
   /**
@@ -51,6 +55,7 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
   const open = new Map<ServerResponse, number>();
   let lastRequestAt: number | undefined;
   let cutAfterSignal = 0;
+  let cutStreamsAfterSignal = 0;
   let draining = false;
 
   const hadOwnEmit = Object.prototype.hasOwnProperty.call(server, 'emit');
@@ -58,7 +63,10 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
 
   function onClose(this: ServerResponse): void {
     open.delete(this);
-    if (draining && !this.writableFinished) cutAfterSignal++;
+    if (draining && !this.writableFinished) {
+      cutAfterSignal++;
+      if (this.headersSent) cutStreamsAfterSignal++;
+    }
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -98,9 +106,12 @@ export function trackTraffic(input: TrafficTrackerInput): TrafficTracker {
     get cutAfterSignal() {
       return cutAfterSignal;
     },
+    get cutStreamsAfterSignal() {
+      return cutStreamsAfterSignal;
+    },
     openRequests() {
       const at = now();
-      return [...open].map(([res, since]) => ({ method: res.req?.method ?? 'GET', url: res.req?.url ?? '', ageMs: at - since }));
+      return [...open].map(([res, since]) => ({ method: res.req?.method ?? 'GET', url: res.req?.url ?? '', ageMs: at - since, streaming: res.headersSent }));
     },
     startDraining() {
       if (draining) return;

@@ -53,6 +53,7 @@ export function createClassicElb(input: ClassicElbInput): Balancer {
 
   return {
     label,
+    ref: { elbName: name },
     register: (signal) =>
       withRetry('RegisterInstancesWithLoadBalancer', signal, () =>
         client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: instances }), { abortSignal: signal }),

@@ -81,6 +81,7 @@ export function createTargetGroup(input: TargetGroupInput): Balancer {
 
   return {
     label,
+    ref: { targetGroupArn, port },
     register: (signal) =>
       withRetry('RegisterTargets', signal, () =>
         client.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: targets }), { abortSignal: signal }),
