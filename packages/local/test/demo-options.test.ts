@@ -26,9 +26,18 @@ test('flags as commander passes them (strings) are read', () => {
   const options = resolveDemoOptions({ instances: '5', rate: '250', duration: '12.5', strategy: 'min-healthy=60%', drainSeconds: '10', seed: true });
   assert.deepEqual(
     { ...options, strategy: undefined },
-    { mode: 'seed', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output' },
+    { mode: 'seed', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output', scenario: 'deploy' },
   );
   assert.equal(resolveDemoOptions({ naive: true }).mode, 'naive');
+  assert.equal(resolveDemoOptions({ scenario: 'failed-revision' }).scenario, 'failed-revision');
+  assert.equal(resolveDemoOptions({ scenario: 'crash', naive: true }).mode, 'naive');
+});
+
+test('--min-healthy takes a count or a percent, as CodeDeploy custom configurations do', () => {
+  assert.deepEqual(resolveDemoOptions({ minHealthy: '75%', instances: '4' }).strategy, { kind: 'FleetPercent', value: 75 });
+  assert.equal(resolveDemoOptions({ minHealthy: '75%', instances: '4' }).strategyLabel, 'min-healthy=75%');
+  assert.deepEqual(resolveDemoOptions({ minHealthy: ' 2 ', instances: '5' }).strategy, { kind: 'HostCount', value: 2 });
+  assert.deepEqual(resolveDemoOptions({ minHealthy: 1 }).strategy, { kind: 'HostCount', value: 1 });
 });
 
 test('bad flags give coded errors naming the flag and the value', () => {
@@ -42,6 +51,13 @@ test('bad flags give coded errors naming the flag and the value', () => {
     [{ strategy: 'Sometimes' }, '--strategy', /`--strategy` to be OneAtATime, HalfAtATime/],
     [{ strategy: 'min-healthy=3', instances: '3' }, '--strategy', /below the 3 instance/],
     [{ naive: true, seed: true }, '--naive', /--naive and --seed/],
+    [{ minHealthy: 'most' }, '--min-healthy', /`--min-healthy` to be a count of healthy instances \(e\.g\. 2\) or a percent of the fleet \(e\.g\. 75%\), got "most"/],
+    [{ minHealthy: '-1' }, '--min-healthy', /got "-1"/],
+    [{ minHealthy: '100%' }, '--min-healthy', /percent from 0 to 99/],
+    [{ minHealthy: '3', instances: '3' }, '--min-healthy', /below the 3 instance/],
+    [{ minHealthy: '50%', strategy: 'OneAtATime' }, '--min-healthy', /without --strategy/],
+    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision, scale-in, spot, crash/],
+    [{ scenario: 'failed-revision', naive: true }, '--naive', /--scenario deploy or crash only/],
   ];
   for (const [flags, flag, message] of cases) {
     assert.throws(

@@ -3,6 +3,9 @@ import { DEMO_DEFAULTS } from './defaults.js';
 
 /** The Classic balancer every demo (and bench) instance sits behind. */
 export const DEMO_BALANCER = 'web';
+/** The scale-in and spot scenarios' Auto Scaling group and its termination lifecycle hook. */
+export const DEMO_AUTO_SCALING_GROUP = 'demo-asg';
+export const DEMO_TERMINATION_HOOK = 'drain-before-terminate';
 
 /**
  * One Classic balancer and nothing else: health checks every second with threshold 2, connection draining
@@ -10,8 +13,22 @@ export const DEMO_BALANCER = 'web';
  * The listener and instance ports are placeholders: the demo runs listeners on ephemeral ports and gives
  * every instance its own address.
  */
-export function demoBalancerConfig(drainSeconds: number): LocalElbConfig {
+export function demoBalancerConfig(drainSeconds: number, autoScaling?: { readonly instanceIds: readonly string[]; readonly hookTimeoutSeconds: number }): LocalElbConfig {
   return {
+    // The group has no balancer attached: the app registered itself, so only the app can take itself out
+    // (on AWS the group would not deregister it either). Every instance may get a Spot notice.
+    ...(autoScaling
+      ? {
+          autoScalingGroups: [
+            {
+              name: DEMO_AUTO_SCALING_GROUP,
+              instances: [...autoScaling.instanceIds],
+              lifecycleHooks: [{ name: DEMO_TERMINATION_HOOK, heartbeatTimeoutSeconds: autoScaling.hookTimeoutSeconds, defaultResult: 'ABANDON' as const }],
+            },
+          ],
+          spotInstances: [...autoScaling.instanceIds],
+        }
+      : {}),
     classic: [
       {
         name: DEMO_BALANCER,

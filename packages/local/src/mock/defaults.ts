@@ -15,6 +15,10 @@ export const LOCAL_ELB_DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   /** The API call log (`lb.calls()`, `GET /_local/calls`) keeps this many of the latest calls. */
   callLogLimit: 10_000,
+  /** The live page (/_local/): how often its event stream sends every registration's state and counters. */
+  liveTickMs: 500,
+  /** The live page: API calls sent with the first event (later ones arrive as they happen). */
+  liveRecentCalls: 30,
   /** The fake static credentials printed for developers to export (any value works: the local ELB ignores signatures). */
   accessKeyId: 'AKIALOCALELB000000000',
   secretAccessKey: 'local-elb-secret-key-not-a-real-secret',

@@ -14,6 +14,8 @@ import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
 import { sendJson } from './jsonResponse.js';
+import { LiveFeed } from './liveFeed.js';
+import { LivePage } from './livePage.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
 import { listenerRoutes } from './listenerRoutes.js';
 import { LocalElbStore } from './store.js';
@@ -73,6 +75,8 @@ export interface LocalElbEnv {
 export interface LocalElb {
   /** 'http://127.0.0.1:PORT' */
   readonly endpoint: string;
+  /** The live page: balancers, listeners, instances and API calls as they change ('http://127.0.0.1:PORT/_local/'). */
+  readonly livePageUrl: string;
   /** The env a process exports to use this local ELB through the AWS SDK/CLI standard variables. */
   readonly env: LocalElbEnv;
   /** The data-plane listeners serving now (API-created ones appear once created). */
@@ -176,6 +180,13 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     logger,
   });
   const callLog = new CallLog(callLogLimit);
+  const livePage = new LivePage();
+  const liveFeed = new LiveFeed({
+    status: () => buildStatus(endpoint, store, dataPlane, faults),
+    calls: callLog,
+    intervalMs: LOCAL_ELB_DEFAULTS.liveTickMs,
+    recentCalls: LOCAL_ELB_DEFAULTS.liveRecentCalls,
+  });
   const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog, expiredAccessKey: (id) => credentials.expired(id) });
 
   let endpoint = '';
@@ -202,6 +213,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
+    if (path === '/_local/events') return liveFeed.handle(req, res);
+    if (livePage.serves(path)) return livePage.handle(path, res);
     if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
     if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
     if (path.startsWith('/_local/autoscaling') || path.startsWith('/_local/spot/')) return handleLocalControl(req, res, path, autoScaling, logger);
@@ -251,6 +264,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   };
   return {
     endpoint,
+    livePageUrl: `${endpoint}/_local/`,
     env,
     get listeners(): LocalElbListener[] {
       return dataPlane.listeners().map((l) => ({ balancer: l.balancer, type: l.type, port: l.port, declaredPort: l.declaredPort, url: l.url }));
@@ -271,6 +285,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        liveFeed.close();
         autoScaling.close();
         store.close();
         await dataPlane.close();
