@@ -11,8 +11,8 @@ import { closeServer, startApp, startTgLocalElb } from './helpers/tgLocalElb.js'
 
 const FLEET = 100;
 // The stated bounds, generous for a loaded 2-core machine (measured: see the log line the test prints).
-const ALL_READY_WITHIN_MS = 45_000;
-const ALL_LEFT_WITHIN_MS = 30_000;
+const ALL_READY_WITHIN_MS = 120_000;
+const ALL_LEFT_WITHIN_MS = 60_000;
 const RETRY = { retryMaxAttempts: 20, retryBaseMs: 200, retryMaxDelayMs: 3000 };
 
 test(`fleet: ${FLEET} instances register and deregister through 50% Throttling`, async (t) => {
