@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { LocalElbConfigError, LocalElbListenError } from './errors.js';
+import { AwsQueryError, LocalElbConfigError, LocalElbListenError } from './errors.js';
+import { createApiGuard, type ApiGuard } from './apiGuard.js';
 import { CallLog, type LocalElbCall } from './callLog.js';
 import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
 import { ControlPlane } from './controlPlane.js';
@@ -10,6 +11,7 @@ import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
+import { errorBody, newRequestId, sendXml } from './queryResponse.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
 import { LocalElbStore } from './store.js';
 
@@ -34,6 +36,11 @@ export interface LocalElbOptions {
    * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
    */
   targetRegistrationLagMs?: number;
+  /**
+   * Names clients may use in the Host header of control-port requests besides the bound address (and `localhost` on
+   * loopback); any other Host is refused, which stops DNS rebinding. @default []
+   */
+  apiHostNames?: readonly string[];
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
   /** How many of the latest API calls `calls()` keeps. @default 10000 */
@@ -94,6 +101,11 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const callLogLimit = options.callLogLimit ?? LOCAL_ELB_DEFAULTS.callLogLimit;
   if (!Number.isInteger(callLogLimit) || callLogLimit < 0 || callLogLimit > 1_000_000) throw new LocalElbConfigError('callLogLimit', callLogLimit, 'an integer from 0 to 1000000');
 
+  const apiHostNames = options.apiHostNames ?? [];
+  if (!Array.isArray(apiHostNames) || apiHostNames.some((name) => typeof name !== 'string' || !/^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:.]+\]?$/.test(name))) {
+    throw new LocalElbConfigError('apiHostNames', apiHostNames, 'a list of host names or IP addresses');
+  }
+
   const config = resolveConfig(options.config);
   const propagationDelayMs = options.propagationDelayMs ?? config.propagationDelayMs ?? LOCAL_ELB_DEFAULTS.propagationDelayMs;
   if (typeof propagationDelayMs !== 'number' || !(propagationDelayMs >= 0 && propagationDelayMs <= 600_000)) {
@@ -136,6 +148,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
 
   let endpoint = '';
+  let guard: ApiGuard | undefined;
   const server = createServer((req, res) => route(req, res));
   const sockets = new Set<Socket>();
   server.keepAliveTimeout = 65_000;
@@ -156,6 +169,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   }
 
   function routeUnsafe(req: IncomingMessage, res: ServerResponse): void {
+    const refused = guard?.checkOrigin(req);
+    if (refused) return refuse(req, res, refused, logger);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
@@ -165,6 +180,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
       return sendJson(res, 200, { total: callLog.total, calls: callLog.calls() });
     }
+    const unsigned = guard?.checkAuthorization(req);
+    if (unsigned) return refuse(req, res, unsigned, logger);
     controlPlane.handle(req, res);
   }
 
@@ -181,6 +198,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   }
   const bound = (server.address() as AddressInfo).port;
   endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  guard = createApiGuard({ host, port: bound, hostNames: apiHostNames });
 
   try {
     store.loadConfig(config);
@@ -256,6 +274,13 @@ function handleFaults(req: IncomingMessage, res: ServerResponse, faults: Faults,
       sendJson(res, 400, { error: (err as Error).message, code: (err as { code?: string }).code ?? 'ERR_INVALID_JSON' });
     }
   });
+}
+
+/** A refused request is answered without reading its body, and its connection is closed. */
+function refuse(req: IncomingMessage, res: ServerResponse, error: AwsQueryError, logger: Logger): void {
+  const requestId = newRequestId();
+  logger.warn({ code: error.awsCode, host: req.headers.host?.slice(0, 200), origin: req.headers.origin?.slice(0, 200), url: req.url?.slice(0, 200), requestId }, 'control-port request refused');
+  sendXml(res, error.httpStatus, errorBody(error, undefined, requestId), requestId, { connection: 'close' });
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
