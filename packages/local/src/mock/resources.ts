@@ -132,6 +132,9 @@ export const TARGET_GROUP_ATTRIBUTE_DEFAULTS: ReadonlyArray<[string, string]> = 
   ['load_balancing.algorithm.type', 'round_robin'],
 ];
 
+/** TCP (NLB) target groups: reset a deregistered target's open flows when its deregistration delay ends. */
+export const CONNECTION_TERMINATION = 'deregistration_delay.connection_termination.enabled';
+
 export interface TargetGroupInit {
   name: string;
   region: string;
@@ -165,6 +168,8 @@ export class TargetGroup {
     this.vpcId = init.vpcId;
     this.healthCheck = init.healthCheck;
     this.attributes = new Map([['deregistration_delay.timeout_seconds', String(init.deregistrationDelaySeconds)], ...TARGET_GROUP_ATTRIBUTE_DEFAULTS]);
+    // AWS's default for NLB groups: open flows outlive the deregistration delay.
+    if (init.protocol !== 'HTTP' && init.protocol !== 'HTTPS') this.attributes.set(CONNECTION_TERMINATION, 'false');
   }
 
   get deregistrationDelaySeconds(): number {

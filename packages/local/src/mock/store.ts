@@ -3,7 +3,7 @@ import { AwsQueryError } from './errors.js';
 import type { ClassicListenerSpec, HealthCheckSpec, ResolvedLocalElbConfig } from './config.js';
 import { INSTANCE_ID_PATTERN } from './config.js';
 import { Member, type HealthFailure } from './member.js';
-import { ClassicBalancer, ListenerV2, LoadBalancerV2, TargetGroup, targetKey, type TargetGroupInit } from './resources.js';
+import { ClassicBalancer, CONNECTION_TERMINATION, ListenerV2, LoadBalancerV2, TargetGroup, targetKey, type TargetGroupInit } from './resources.js';
 
 /** What the health checker needs from one registration; `spec` and `address` are read on every probe. */
 export interface HealthCheckJob {
@@ -24,7 +24,11 @@ export interface ListenerRoute {
   type: 'classic' | 'application' | 'network';
   /** The port the API declared (the data plane may listen elsewhere in 'ephemeral' mode). */
   port: number;
+  /** HTTP: proxied request by request; TCP: flows passed through (see tcpDataPlane.ts). */
+  protocol: string;
   idleTimeoutSeconds(): number;
+  /** TCP: are a deregistered target's open flows reset when its delay ends? (NLB `connection_termination`; Classic always.) */
+  terminateOnDeregistration?(): boolean;
   /** The next member in service (round robin) and the address to send to, or undefined (→ 503). */
   pick(now: number): { member: Member; address: string } | undefined;
 }
@@ -97,7 +101,8 @@ export class LocalElbStore {
       if (c.instances.length > 0) this.registerClassic(lb.name, c.instances);
     }
     for (const t of config.targetGroups) {
-      this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: 'vpc-local', healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
+      const tg = this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: 'vpc-local', healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
+      if (t.connectionTermination !== undefined) this.setTargetGroupAttribute(tg, CONNECTION_TERMINATION, String(t.connectionTermination));
     }
     for (const l of config.loadBalancers) {
       const lb = this.createLoadBalancer({ name: l.name, type: l.type, scheme: 'internet-facing', ipAddressType: 'ipv4', idleTimeoutSeconds: l.idleTimeoutSeconds });
@@ -493,6 +498,7 @@ export class LocalElbStore {
           balancer: lb.name,
           type: 'classic',
           port: listener.loadBalancerPort,
+          protocol: listener.protocol,
           idleTimeoutSeconds: () => lb.idleTimeoutSeconds,
           pick: (now) => {
             const member = lb.members.roundRobin.pick(lb.members.all(), now, false);
@@ -508,6 +514,8 @@ export class LocalElbStore {
         balancer: listener.loadBalancer.name,
         type: listener.loadBalancer.type,
         port: listener.port,
+        protocol: listener.protocol,
+        terminateOnDeregistration: () => tg.attributes.get(CONNECTION_TERMINATION) === 'true',
         idleTimeoutSeconds: () => listener.loadBalancer.idleTimeoutSeconds,
         pick: (now) => {
           const member = tg.members.roundRobin.pick(tg.members.all(), now, true);

@@ -297,6 +297,7 @@ const isBoolean = (v: string): boolean => v === 'true' || v === 'false';
 const TARGET_GROUP_ATTRIBUTE_RULES: AttributeRules = {
   'deregistration_delay.timeout_seconds': [(v) => isIntegerIn(v, 0, 3600), 'a number of seconds from 0 to 3600'],
   'stickiness.enabled': [isBoolean, "'true' or 'false'"],
+  'deregistration_delay.connection_termination.enabled': [isBoolean, "'true' or 'false'"],
   'slow_start.duration_seconds': [(v) => v === '0' || isIntegerIn(v, 30, 900), '0 or a number of seconds from 30 to 900'],
 };
 const LOAD_BALANCER_ATTRIBUTE_RULES: AttributeRules = {
