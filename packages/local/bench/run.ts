@@ -1,12 +1,12 @@
 // `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead, idle
 // shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
 // benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
-//   npm run bench -- [--repeats N] [--quick] [--only approaches,overhead,idle,dataplane]
+//   npm run bench -- [--repeats N] [--quick] [--only approaches,targetgroups,overhead,idle,dataplane]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, DEMO_DEFAULTS } from '../src/demo/defaults.js';
-import { modelFleetDeployment } from '../src/demo/fleetModel.js';
+import { modelFleetDeployment, type FleetModel } from '../src/demo/fleetModel.js';
 import { describeMachine, machineInfo } from '../src/demo/machine.js';
 import { libraryRoot as libraryRootOf } from '../src/packageRoots.js';
 import { compareApproaches, type ApproachResult, type ApproachSettings } from './approaches.js';
@@ -15,7 +15,7 @@ import { measureIdleShutdown, type IdleShutdownResult } from './idleShutdown.js'
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { duration, markdownTable, seconds } from './stats.js';
 
-const SECTIONS = ['approaches', 'overhead', 'idle', 'dataplane'] as const;
+const SECTIONS = ['approaches', 'targetgroups', 'overhead', 'idle', 'dataplane'] as const;
 type Section = (typeof SECTIONS)[number];
 
 // The demo and the apps run from the library's package (dist/cli.js, examples/app.mjs); results stay with the bench.
@@ -51,12 +51,22 @@ mkdirSync(resultsDir, { recursive: true });
 
 log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
 let approaches: ApproachResult[] | undefined;
+let targetGroups: ApproachResult[] | undefined;
 let overhead: OverheadResult | undefined;
 let idle: IdleShutdownResult | undefined;
 let dataPlane: DataPlaneResult | undefined;
 if (wanted('approaches')) {
   log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
   approaches = await compareApproaches(settings, libraryRoot, values.quick ? undefined : resultsDir, log);
+}
+if (wanted('targetgroups')) {
+  log(
+    `Target groups (ALB, NLB): ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, deregistration delay = drainSeconds = ${settings.drainSeconds} s, ${repeats} run(s) each`,
+  );
+  targetGroups = [];
+  for (const balancer of ['alb', 'nlb'] as const) {
+    targetGroups.push(...(await compareApproaches({ ...settings, balancer, modes: ['graceful', 'naive', 'builtin'] }, libraryRoot, values.quick ? undefined : resultsDir, log)));
+  }
 }
 if (wanted('overhead')) {
   log('Request-path overhead (example app, direct, unthrottled):');
@@ -72,18 +82,33 @@ if (wanted('dataplane')) {
 }
 
 const fleet = approaches?.map((a) => ({ mode: a.mode, ...modelFleetDeployment(BENCH_DEFAULTS.fleetSize, { kind: 'OneAtATime' }, a.medianHooksMs) }));
+const targetGroupFleet = targetGroups?.map((a) => targetGroupModel(a));
 const markdown = render();
 // A partial or quick run never overwrites the day's full results.
 const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : values.only ? '-partial' : ''}`;
 writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
 writeFileSync(
   join(resultsDir, `bench-${stamp}.json`),
-  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, overhead, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
+  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, targetGroups, targetGroupFleetModel: targetGroupFleet, overhead, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
 );
 log('');
 log(markdown);
 log('');
 log(`Saved bench/results/bench-${stamp}.md and .json`);
+
+/** AWS's default deregistration delay, which the target-group rows are scaled to. */
+const AWS_DEFAULT_DELAY_SECONDS = 300;
+
+function targetGroupModel(a: ApproachResult): { mode: string; balancer: string; measured: FleetModel; atAwsDefaultDelay: FleetModel } {
+  const oneAtATime = { kind: 'OneAtATime' } as const;
+  const extraMs = a.mode === 'builtin' ? (AWS_DEFAULT_DELAY_SECONDS - settings.drainSeconds) * 1000 : 0;
+  return {
+    mode: a.mode,
+    balancer: a.balancer,
+    measured: modelFleetDeployment(BENCH_DEFAULTS.fleetSize, oneAtATime, a.medianHooksMs),
+    atAwsDefaultDelay: modelFleetDeployment(BENCH_DEFAULTS.fleetSize, oneAtATime, a.medianHooksMs + extraMs),
+  };
+}
 
 function render(): string {
   const parts = [`### Bench, ${date.toISOString().slice(0, 10)}`, '', `Machine: ${describeMachine(machine)}.`];
@@ -112,6 +137,38 @@ function render(): string {
       `**Model of a ${BENCH_DEFAULTS.fleetSize}-instance OneAtATime deployment** (batches × the measured per-instance hooks time; CodeDeploy's own overhead left out):`,
       '',
       markdownTable(['approach', 'batches', 'estimated deployment'], fleet.map((f) => [f.mode, String(f.batches), duration(f.totalMs)])),
+    );
+  }
+  if (targetGroups && targetGroupFleet) {
+    const hc = DEMO_DEFAULTS.healthCheck;
+    parts.push(
+      '',
+      `**ALB and NLB target groups**: the same deployment (${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s) behind an ALB ` +
+        `(HTTP proxy) and an NLB (TCP passthrough, flows pinned to a target), each run in this one bench run. ` +
+        `Deregistration delay ${settings.drainSeconds} s (AWS's default is ${AWS_DEFAULT_DELAY_SECONDS} s; shortened here, see the last column), ` +
+        `health checks HTTP /ping every ${hc.intervalSeconds} s, ${hc.healthyThreshold} to join, ${hc.unhealthyThreshold} to leave (AWS's minimum interval is 5 s), ` +
+        `propagation delay ${DEMO_DEFAULTS.propagationDelayMs} ms. built-in = CodeDeploy's BlockTraffic/AllowTraffic (deregister, wait until the target is gone, ` +
+        `stop, start, register, wait until healthy; polled every ${DEMO_DEFAULTS.builtinPollMs / 1000} s) with the library off. Median of ${repeats} run(s).`,
+      '',
+      markdownTable(
+        ['balancer', 'approach', 'failed requests (median, min–max)', 'per-instance cycle', 'per-instance hooks', 'whole deployment', `${BENCH_DEFAULTS.fleetSize} instances (model)`, `${BENCH_DEFAULTS.fleetSize} instances at a ${AWS_DEFAULT_DELAY_SECONDS} s delay (model)`],
+        targetGroups.map((a, i) => {
+          const model = targetGroupFleet[i]!;
+          return [
+            a.balancer.toUpperCase(),
+            a.mode,
+            `${a.medianFailedRequests} (${a.failedRange.min}–${a.failedRange.max}) of ~${Math.round(a.runs.reduce((s, r) => s + r.sent, 0) / a.runs.length)}`,
+            seconds(a.medianCycleMs),
+            seconds(a.medianHooksMs),
+            seconds(a.medianDeploymentMs),
+            duration(model.measured.totalMs),
+            duration(model.atAwsDefaultDelay.totalMs),
+          ];
+        }),
+      ),
+      '',
+      `The last column scales only what waits on the delay: built-in's BlockTraffic waits the whole delay per instance, so its per-instance time grows by ` +
+        `${AWS_DEFAULT_DELAY_SECONDS - settings.drainSeconds} s; the library ends its drain when its own traffic stops, and a naive restart ignores the delay, so theirs stay as measured.`,
     );
   }
   if (overhead) {

@@ -5,11 +5,12 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
-import { DEMO_BALANCER, demoBalancerConfig } from './balancerConfig.js';
+import { watchApps, type AppLiveness } from './appLiveness.js';
+import { DEMO_BALANCERS, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
-import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
+import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance, type FleetMembership } from './fleet.js';
 import { runHooks, type DeploymentIdentity } from './hookRunner.js';
 import { instanceMoments } from './instancePhases.js';
 import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
@@ -40,8 +41,6 @@ export interface DemoRunResult {
   readonly files: { readonly dir: string; readonly json: string; readonly timeline: string };
 }
 
-const BALANCER = DEMO_BALANCER;
-
 /**
  * The demo, top to bottom: a local ELB, a fleet of example apps under the supervisor (first deployment),
  * steady mixed load through the balancer, a simulated CodeDeploy deployment of a new revision running the
@@ -58,26 +57,33 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
   const tailMs = (options.tailSeconds ?? DEMO_DEFAULTS.tailSeconds) * 1000;
 
   const allocated = await allocateFleet(options.instances);
+  const names = DEMO_BALANCERS[options.balancer];
+  const targetGroup = options.balancer !== 'classic';
   const lb = await startLocalElb({
-    config: demoBalancerConfig(options.drainSeconds),
+    config: demoBalancerConfig(options.drainSeconds, options.balancer),
     listenerPorts: 'ephemeral',
     propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
     instances: Object.fromEntries(allocated.map((i) => [i.id, `127.0.0.1:${i.port}`])),
     imds: { requireToken: false },
     logger: false,
   });
+  const membership: FleetMembership = targetGroup
+    ? { kind: 'target-group', arn: lb.status().targetGroups.find((g) => g.name === names.members)!.arn }
+    : { kind: 'classic', name: names.members };
   const fleet = provisionFleet(
     allocated,
-    { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, balancerName: BALANCER, drainSeconds: options.drainSeconds },
+    { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, membership, drainSeconds: options.drainSeconds },
     lb,
   );
   const logs = new Map(fleet.map((i) => [i.id, createWriteStream(join(runDir, `hooks-${i.id}.log`))]));
   const steps = new Map(fleet.map((i) => [i.id, 'starting']));
   let recorder: TrafficRecorder | undefined;
   let loadOrigin = Date.now();
+  const appStates = new Map<string, boolean>();
   const observer = observeBalancer({
     status: () => lb.status(),
-    balancer: BALANCER,
+    balancer: names.members,
+    kind: targetGroup ? 'target-group' : 'classic',
     intervalMs: DEMO_DEFAULTS.observeIntervalMs,
     // Absolute epoch ms: the load (whose start is the report's zero) begins only after the fleet is up.
     origin: () => 0,
@@ -85,6 +91,19 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     onTransition: (t, view) => {
       if (recorder) progress.note(`${clock(t.at - loadOrigin)} ${t.instanceId} ${t.routing ? 'is routed to again' : 'no longer routed to'} (${view.state}${view.description ? `: ${view.description}` : ''})`);
     },
+    // A target group keeps a target `draining` for the whole delay, whatever the process does: say when it ends.
+    onStateChange: (change, before) => {
+      if (!recorder || !targetGroup || before.state !== 'draining') return;
+      const app = appStates.get(change.instanceId) === false ? 'its app is not listening' : 'its app is listening';
+      const why = change.state === 'not registered' || change.state === 'unused' ? 'deregistration delay over' : 'registered again before the delay ended';
+      progress.note(`${clock(change.at - loadOrigin)} ${change.instanceId} target ${before.state} → ${change.state} (${why}; ${app})`);
+    },
+  });
+  const liveness: AppLiveness = watchApps(fleet, DEMO_DEFAULTS.observeIntervalMs, (change) => {
+    appStates.set(change.instanceId, change.listening);
+    if (!recorder) return;
+    const view = observer.view(change.instanceId);
+    progress.note(`${clock(change.at - loadOrigin)} ${change.instanceId} app ${change.listening ? 'listening' : 'stopped listening'} (balancer says: ${view.state})`);
   });
 
   let load: LoadHandle | undefined;
@@ -108,15 +127,15 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     // The fleet's first deployment (not measured): CodeDeploy skips ApplicationStop on new instances.
     progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
     await Promise.all(fleet.map((instance) => runHooks(hookOptions(instance, initial), firstDeploymentEvents(options.mode))));
-    if (options.mode !== 'graceful') await registerFleet(fleet, BALANCER);
+    if (options.mode !== 'graceful') await registerFleet(fleet, membership);
     await observer.waitFor((view) => fleet.every((i) => view(i.id).routing), 60_000, 'every instance is in service');
     for (const i of fleet) steps.set(i.id, 'waiting');
 
     // Steady load, then the new revision.
     loadOrigin = Date.now();
     recorder = new TrafficRecorder({ bucketMs: DEMO_DEFAULTS.bucketMs, startedAt: loadOrigin });
-    const listener = lb.listeners.find((l) => l.balancer === BALANCER);
-    if (!listener) throw new Error(`the local ELB has no listener for ${BALANCER}`);
+    const listener = lb.listeners.find((l) => l.balancer === names.listener);
+    if (!listener) throw new Error(`the local ELB has no listener for ${names.listener}`);
     load = startLoad({
       url: listener.url,
       ratePerSecond: options.ratePerSecond,
@@ -128,11 +147,11 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
       recorder,
     });
     const live = recorder;
-    const headline = `graceful-elb-local demo (${options.mode}, ${options.strategyLabel}, ${options.ratePerSecond} req/s)`;
+    const headline = `graceful-elb-local demo (${options.mode}, ${options.balancer}, ${options.strategyLabel}, ${options.ratePerSecond} req/s)`;
     let stage = 'warming up';
     let notedFailures = 0;
     ticker = setInterval(() => {
-      progress.update(progressState(headline, stage, live, fleet, steps, observer, loadOrigin));
+      progress.update(progressState(headline, stage, live, fleet, steps, observer, liveness, loadOrigin));
       if (live.failures > notedFailures) {
         progress.note(`${clock(Date.now() - loadOrigin)} ${live.failures - notedFailures} more request(s) failed (${live.failures} so far)`);
         notedFailures = live.failures;
@@ -162,10 +181,10 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     load = undefined;
     const loadEndedAt = Date.now();
     clearInterval(ticker);
-    progress.update(progressState(headline, 'done', live, fleet, steps, observer, loadOrigin));
+    progress.update(progressState(headline, 'done', live, fleet, steps, observer, liveness, loadOrigin));
     progress.finish();
 
-    const report = buildReport({ options, startedAt, deployment, rollout, recorder: live, stats, observer, loadOrigin, loadEndedAt, fleet });
+    const report = buildReport({ options, startedAt, deployment, rollout, recorder: live, stats, observer, liveness, loadOrigin, loadEndedAt, fleet });
     const files = { dir: runDir, json: join(runDir, 'report.json'), timeline: join(runDir, 'timeline.svg') };
     writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(files.timeline, renderTimelineSvg(report));
@@ -176,6 +195,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
     progress.finish();
     if (load) await load.stop();
     observer.stop();
+    liveness.stop();
     progress.note('Stopping the fleet and the local ELB…');
     await stopFleet(fleet, options.drainSeconds);
     await lb.close();
@@ -187,7 +207,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoRunResult> {
 function revisionFor(options: DemoRunOptions, runDir: string): AppSpec {
   if (options.mode === 'graceful') return loadAppSpec(join(options.libraryRoot, 'appspec.template.yml'), options.libraryRoot);
   const revision = join(runDir, 'revision');
-  return loadAppSpec(writeBaselineRevision(options.mode, revision), revision);
+  return loadAppSpec(writeBaselineRevision(options.mode, revision, { balancer: options.balancer, drainSeconds: options.drainSeconds }), revision);
 }
 
 /**
@@ -215,6 +235,7 @@ function progressState(
   fleet: readonly FleetInstance[],
   steps: ReadonlyMap<string, string>,
   observer: BalancerObserver,
+  liveness: AppLiveness,
   loadOrigin: number,
 ): ProgressState {
   const last = recorder.lastCompleteBucket();
@@ -230,6 +251,7 @@ function progressState(
         instanceId: i.id,
         step: steps.get(i.id) ?? '',
         balancer: view.description?.includes('deregistration') ? 'draining' : view.state,
+        app: liveness.listening(i.id) === undefined ? undefined : liveness.listening(i.id) ? 'listening' : 'down',
         routing: view.routing,
         servedLastSecond: last ? (perInstance(last, attribution)[i.id] ?? 0) : 0,
       };
@@ -249,6 +271,7 @@ function buildReport(input: {
   recorder: TrafficRecorder;
   stats: LoadStats;
   observer: BalancerObserver;
+  liveness: AppLiveness;
   loadOrigin: number;
   loadEndedAt: number;
   fleet: readonly FleetInstance[];
@@ -294,7 +317,14 @@ function buildReport(input: {
       keepAliveShare: DEMO_DEFAULTS.keepAliveShare,
       workMix: DEMO_DEFAULTS.workMix,
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
+      balancer: options.balancer,
+      // The balancer's own limit: Classic connection draining timeout, or the target group's deregistration delay.
+      balancerDrainSeconds: options.drainSeconds,
+      healthCheck: { path: '/ping', ...DEMO_DEFAULTS.healthCheck },
     },
+    // What the balancer reported and whether the app listened, side by side (ms since the load started).
+    balancerStates: input.observer.stateChanges().map((c) => ({ ...c, at: c.at - loadOrigin })),
+    appListening: input.liveness.changes().map((c) => ({ ...c, at: c.at - loadOrigin })),
     deployment: {
       id: input.deployment.deploymentId,
       status: rollout.outcome.status,
