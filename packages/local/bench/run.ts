@@ -1,7 +1,7 @@
 // `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead, idle
 // shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
 // benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
-//   npm run bench -- [--repeats N] [--quick] [--only approaches,targetgroups,overhead,idle,dataplane]
+//   npm run bench -- [--repeats N] [--quick] [--rate R] [--only approaches,targetgroups,overhead,idle,dataplane]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
   options: {
     repeats: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    rate: { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -37,9 +38,11 @@ for (const section of only) {
 }
 const wanted = (section: Section): boolean => only.includes(section);
 
+const ratePerSecond = values.rate === undefined ? DEMO_DEFAULTS.ratePerSecond : Number(values.rate);
+if (!Number.isInteger(ratePerSecond) || ratePerSecond < 1 || ratePerSecond > 5000) throw new Error(`--rate must be a whole number from 1 to 5000, got ${values.rate}`);
 const settings: ApproachSettings = {
   instances: DEMO_DEFAULTS.instances,
-  ratePerSecond: DEMO_DEFAULTS.ratePerSecond,
+  ratePerSecond,
   // --quick shortens the seed's drain sleep (and so its cycle); the full run uses the seed article's 30 s.
   drainSeconds: values.quick ? 10 : DEMO_DEFAULTS.drainSeconds,
   repeats,
