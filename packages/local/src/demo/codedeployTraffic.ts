@@ -43,12 +43,16 @@ export interface TrafficWaitOptions {
   readonly pollMs?: number;
   /** BlockTraffic: the balancer's own limit plus a minute; AllowTraffic: DEMO_DEFAULTS.builtinAllowTimeoutSeconds. */
   readonly timeoutMs?: number;
+  /** Endpoint, region, credentials for the SDK clients. @default the standard AWS environment variables */
+  readonly clientConfig?: ClientConfig;
 }
+
+type ClientConfig = { endpoint?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 
 /** Deregisters, then polls until the balancer reports the instance gone. Resolves with a line for the hook log. */
 export async function blockTraffic(member: TrafficMember, options: TrafficWaitOptions = {}): Promise<string> {
   const started = Date.now();
-  const api = apiFor(member);
+  const api = apiFor(member, options.clientConfig);
   try {
     await api.deregister();
     const state = await waitUntil(api.state, (s) => s.gone, options.pollMs, options.timeoutMs ?? 3_660_000, 'the balancer reports the instance deregistered');
@@ -61,7 +65,7 @@ export async function blockTraffic(member: TrafficMember, options: TrafficWaitOp
 /** Registers, then polls until the balancer reports the instance healthy / InService. */
 export async function allowTraffic(member: TrafficMember, options: TrafficWaitOptions = {}): Promise<string> {
   const started = Date.now();
-  const api = apiFor(member);
+  const api = apiFor(member, options.clientConfig);
   try {
     await api.register();
     const timeoutMs = options.timeoutMs ?? DEMO_DEFAULTS.builtinAllowTimeoutSeconds * 1000;
@@ -88,9 +92,9 @@ interface MemberApi {
 /** Each call bounded, so a hung endpoint fails the hook instead of stalling it. */
 const CALL_TIMEOUT_MS = 5000;
 
-function apiFor(member: TrafficMember): MemberApi {
+function apiFor(member: TrafficMember, config: ClientConfig = {}): MemberApi {
   if (member.kind === 'classic') {
-    const client = new ElasticLoadBalancingClient({ requestHandler: { requestTimeout: CALL_TIMEOUT_MS } });
+    const client = new ElasticLoadBalancingClient({ ...config, requestHandler: { requestTimeout: CALL_TIMEOUT_MS } });
     const input = { LoadBalancerName: member.name, Instances: [{ InstanceId: member.instanceId }] };
     return {
       register: () => client.send(new RegisterInstancesWithLoadBalancerCommand(input)),
@@ -108,7 +112,7 @@ function apiFor(member: TrafficMember): MemberApi {
       destroy: () => client.destroy(),
     };
   }
-  const client = new ElasticLoadBalancingV2Client({ requestHandler: { requestTimeout: CALL_TIMEOUT_MS } });
+  const client = new ElasticLoadBalancingV2Client({ ...config, requestHandler: { requestTimeout: CALL_TIMEOUT_MS } });
   const input = { TargetGroupArn: member.arn, Targets: [{ Id: member.instanceId, Port: member.port }] };
   return {
     register: () => client.send(new RegisterTargetsCommand(input)),
