@@ -88,6 +88,35 @@ export class BalancerApiError extends GracefulElbError {
   }
 }
 
+/**
+ * One load balancer API call (connect, request and whole response) took longer than `apiTimeoutMs`. Retried like a
+ * network error by Register/Deregister; the polls carry on past it.
+ */
+export class ApiCallTimeoutError extends GracefulElbError {
+  readonly action: string;
+  readonly timeoutMs: number;
+
+  constructor(action: string, timeoutMs: number) {
+    super('ERR_GRACEFUL_ELB_API_TIMEOUT', `${action} did not complete within apiTimeoutMs (${timeoutMs} ms)`);
+    this.action = action;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The shutdown could not leave these balancers: the instance may still be registered with them (exit code 4). */
+export class LeaveFailedError extends GracefulElbError {
+  readonly balancers: readonly string[];
+
+  constructor(balancers: readonly string[], options?: { cause?: unknown }) {
+    super(
+      'ERR_GRACEFUL_ELB_LEAVE_FAILED',
+      `Could not leave ${balancers.join(', ')}: the instance may still be registered (the failing health route takes it out of service)`,
+      options,
+    );
+    this.balancers = balancers;
+  }
+}
+
 /** `ready` rejects with this when a shutdown started before the instance was in service. */
 export class ShutdownBeforeReadyError extends GracefulElbError {
   constructor(reason: string) {
@@ -178,6 +207,20 @@ export class StateFileError extends GracefulElbError {
 
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super('ERR_GRACEFUL_ELB_STATE_FILE', `${message} (${path})`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * The state dir (or its app subfolder, or a file in it) could be written by someone other than the running user, or
+ * a file there is a symlink: nothing in it is trusted (the CLI exits 5). Fix the ownership or mode, or choose another
+ * `--state-dir`.
+ */
+export class UnsafeStateDirError extends GracefulElbError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_UNSAFE_STATE_DIR', `Refusing to use ${path}: it ${problem}`, options);
     this.path = path;
   }
 }

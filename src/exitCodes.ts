@@ -8,6 +8,18 @@ export const EXIT_CODES = {
   shutdownTimeout: 1,
   /** Startup failed (health never passed, never in service) and `exitOnStartupFailure` is set; left cleanly. */
   startupFailed: 3,
+  /**
+   * At least one balancer could not be left (its deregistration failed after every retry, or did not finish within
+   * drainSeconds): the instance may still be registered. Wins over 1: it is the failure an operator must act on.
+   */
+  leaveFailed: 4,
+  /**
+   * Auto Scaling is terminating the instance (target lifecycle state Terminated): left, drained, closed and the
+   * termination lifecycle hook completed. The supervisor does not restart the app.
+   */
+  autoScalingTerminated: 10,
+  /** A Spot interruption notice (or, when enabled, a rebalance recommendation): left, drained, closed. Not restarted. */
+  spotInterrupted: 11,
 } as const;
 
 /** A second signal: the shell convention 128 + signal number (SIGINT 130, SIGTERM 143). */

@@ -2,13 +2,16 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortAfter } from './abortAfter.js';
+import { createInstanceNotices, type InstanceNoticeHooks, type InstanceNotices } from './autoScaling/instanceNotices.js';
 import type { Balancer } from './balancers/balancer.js';
+import { boundCalls } from './balancers/boundedClient.js';
+import { requireRegion } from './balancers/requireRegion.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
 import { resolveBalancers } from './balancers/resolveBalancers.js';
 import { waitInService } from './balancers/waitInService.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
-import { ForcedBySignalError, GracefulElbError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
+import { ForcedBySignalError, GracefulElbError, LeaveFailedError, NotInServiceError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
 import { EXIT_CODES, signalExitCode } from './exitCodes.js';
 import { probeHealth } from './healthProbe.js';
 import { resolveIdentity } from './identity.js';
@@ -41,6 +44,8 @@ export interface ShutdownSummary {
   readonly exitCode: number;
   /** Requests cut at the end of the grace period (their socket closed before the response finished). */
   readonly cutRequests: number;
+  /** Every balancer the shutdown tried to leave, and whether it did; `left: false` may still be registered (exit 4). */
+  readonly balancers: ReadonlyArray<{ readonly label: string; readonly left: boolean }>;
   readonly durationMs: number;
 }
 
@@ -77,6 +82,8 @@ export interface LifecycleDeps {
 const DRAIN_TICK_MS = 100;
 // Before exiting, how long the last IPC messages may take to reach the supervisor.
 const IPC_FLUSH_MS = 1000;
+// A Spot notice's two minutes must hold the drain, the grace period and this much more (the last API calls, the exit).
+const SPOT_CLOSE_MARGIN_MS = 5000;
 
 /**
  * Puts `server` behind the lifecycle: joins the balancer when healthy, leaves and drains on SIGTERM.
@@ -119,6 +126,15 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #closed = false;
   #signalsSeen = 0;
   #signalAt: number | undefined;
+  /** Auto Scaling and Spot notices (src/autoScaling); undefined without an instance identity. */
+  #notices: InstanceNotices | undefined;
+  /** Aborted when the shutdown starts: ends a Standby leave or rejoin. */
+  readonly #rejoin = new AbortController();
+  #standbyTask: Promise<void> = Promise.resolve();
+  /** Set when the instance is leaving for good (scale-in, Spot): the exit code whatever the drain, and the last step. */
+  #leavingForGood: { exitCode: number; afterClose: (() => Promise<void>) | undefined } | undefined;
+  /** Balancers the shutdown could not leave (said again in the exit line). */
+  #notLeft: string[] = [];
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
 
@@ -182,29 +198,20 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           'Not on EC2 and no balancer configured: running WITHOUT a load balancer (nothing is registered). ' +
             'A signal still drains and exits gracefully. Set GRACEFUL_ELB_INSTANCE_ID and AWS_REGION to use one.',
         );
-      } else {
-        this.#instanceId = identity.instanceId;
-        const clientInput = { region: identity.region, apiTimeoutMs: config.apiTimeoutMs };
-        let client = config.client;
-        let v2Client = config.elbv2Client;
-        this.#balancers = await this.#phase(
-          'balancers',
-          () =>
-            resolveBalancers({
-              config,
-              instanceId: identity.instanceId,
-              port: listeningPort(config.server),
-              classicClient: () => (client ??= (this.#deps.createClient ?? createElbClient)(clientInput)),
-              v2Client: () => (v2Client ??= (this.#deps.createV2Client ?? createElbV2Client)(clientInput)),
-              retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
-              onRetry: (balancer) => ({ attempt, delayMs, error }) =>
-                this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
-              log: this.#log,
-              signal,
-            }),
-          (list) => ({ balancers: list.map((b) => b.label) }),
-        );
-        await this.#readBalancerSettings(signal);
+      }
+      const aws = identity.kind === 'aws' ? identity : undefined;
+      if (aws !== undefined) {
+        this.#instanceId = aws.instanceId;
+        this.#notices = this.#createNotices(aws.instanceId, aws.region);
+      }
+      const clientInput = { region: aws?.region, apiTimeoutMs: config.apiTimeoutMs };
+      // Every call bounded by apiTimeoutMs, the caller's own clients' too.
+      let client: ElbClient | undefined;
+      let v2Client: ElbV2Client | undefined;
+      const classicClient = (): ElbClient => (client ??= boundCalls(config.client ?? (this.#deps.createClient ?? createElbClient)(clientInput), config.apiTimeoutMs));
+      const elbV2Client = (): ElbV2Client => (v2Client ??= boundCalls(config.elbv2Client ?? (this.#deps.createV2Client ?? createElbV2Client)(clientInput), config.apiTimeoutMs));
+      if (aws !== undefined && aws.region === undefined && config.client === undefined && config.elbv2Client === undefined) {
+        await this.#phase('region', () => requireRegion(config.targetGroups.length > 0 && config.elbNames.length === 0 ? elbV2Client() : classicClient()));
       }
 
       // 2. The app proves it is healthy on the loopback before any balancer sends it traffic.
@@ -222,34 +229,83 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           }),
         (r) => ({ url: r.url, attempts: r.attempts, status: r.status }),
       );
-      if (this.#balancers.length === 0) {
+      if (aws === undefined) {
         this.#enter('serving');
         this.#resolveReady('serving');
         return;
       }
 
-      // Register with every balancer, then wait until every one reports InService.
-      this.#enter('registering');
-      await this.#phase('register', () =>
-        this.#eachBalancer(this.#balancers, (b) => {
-          // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
-          this.#registered.add(b);
-          return b.register(signal);
-        }),
-      );
-      this.#enter('joining');
-      await this.#phase('in-service', () =>
-        this.#eachBalancer(this.#balancers, (b) =>
-          waitInService(b, {
-            intervalMs: config.pollIntervalMs,
-            timeoutMs: config.inServiceTimeoutMs,
-            signal,
-            onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+      // A Standby deployment: out of Standby first (the group's own balancers take the instance back).
+      await this.#notices?.beforeJoin(signal);
+      // 3. Every balancer API step of the startup within inServiceTimeoutMs: find the balancers (discovery too),
+      //    read their settings, register, and wait until every one reports InService. A balancer API that hangs or
+      //    keeps failing rejects `ready` with a coded error by then, whichever step it is in.
+      const joinStart = Date.now();
+      const joinWindow = abortAfter(signal, config.inServiceTimeoutMs);
+      const byDeadline = async <T>(label: () => string, run: () => Promise<T>): Promise<T> => {
+        try {
+          return await run();
+        } catch (error) {
+          if (!signal.aborted && joinWindow.signal.aborted && !(error instanceof NotInServiceError)) {
+            throw new NotInServiceError(label(), config.inServiceTimeoutMs, this.state === 'joining' ? undefined : 'not registered yet', { cause: error });
+          }
+          throw error;
+        }
+      };
+      const allLabels = (): string => this.#balancers.map((b) => b.label).join(', ') || 'the balancers (still being found)';
+      try {
+        this.#balancers = await byDeadline(allLabels, () =>
+          this.#phase(
+            'balancers',
+            () =>
+              resolveBalancers({
+                config,
+                instanceId: aws.instanceId,
+                port: listeningPort(config.server),
+                classicClient,
+                v2Client: elbV2Client,
+                retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+                onRetry: (balancer) => ({ attempt, delayMs, error }) =>
+                  this.#log.warn({ balancer: balancer ?? 'discovery', attempt, delayMs, err: error }, 'balancer API call failed; retrying'),
+                log: this.#log,
+                signal: joinWindow.signal,
+              }),
+            (list) => ({ balancers: list.map((b) => b.label) }),
+          ),
+        );
+        await byDeadline(allLabels, () => this.#readBalancerSettings(joinWindow.signal));
+        this.#enter('registering');
+        await this.#phase('register', () =>
+          this.#eachBalancer(this.#balancers, (b) => {
+            // Counted before the call: an aborted request may still have reached AWS, so shutdown deregisters it too.
+            this.#registered.add(b);
+            return byDeadline(() => b.label, () => b.register(joinWindow.signal));
           }),
-        ),
-      );
+        );
+        this.#enter('joining');
+        await this.#phase('in-service', () =>
+          this.#eachBalancer(this.#balancers, (b) =>
+            byDeadline(
+              () => b.label,
+              () =>
+                waitInService(b, {
+                  intervalMs: config.pollIntervalMs,
+                  // Its own bound, not the window's abort: its error keeps the last API failure as the cause. A poll
+                  // in flight at the bound ends within apiTimeoutMs.
+                  timeoutMs: Math.max(0, config.inServiceTimeoutMs - (Date.now() - joinStart)),
+                  boundMs: config.inServiceTimeoutMs,
+                  signal,
+                  onView: (view) => this.#log.debug({ balancer: b.label, view }, 'waiting for InService'),
+                }),
+            ),
+          ),
+        );
+      } finally {
+        joinWindow.dispose();
+      }
       this.#enter('in-service');
       this.#resolveReady('in-service');
+      this.#notices?.watch();
     } catch (error) {
       // A shutdown (or close()) took over: it settles `ready` itself.
       if (signal.aborted) return;
@@ -326,8 +382,78 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   }
 
   #shutdownOnce(reason: string, exitCode: number): Promise<ShutdownSummary> {
-    this.#shutdown ??= this.#runShutdown(reason, exitCode);
+    this.#shutdown ??= this.#runShutdown(reason, exitCode).then(async (summary) => {
+      // Leaving for good (whoever started the shutdown): its last step, and an exit code the supervisor never restarts.
+      const forGood = this.#leavingForGood;
+      if (forGood === undefined) return summary;
+      await forGood.afterClose?.();
+      return { ...summary, exitCode: forGood.exitCode };
+    });
+    this.#notices?.stopWatching();
+    this.#rejoin.abort();
     return this.#shutdown;
+  }
+
+  // ── Auto Scaling and Spot ────────────────────────────────────────────────────────────────────────────────────────
+
+  #createNotices(instanceId: string, region: string | undefined): InstanceNotices {
+    const config = this.#config;
+    const hooks: InstanceNoticeHooks = {
+      leaveForGood: ({ reason, exitCode, drainBoundSeconds, afterClose }) => {
+        this.#leavingForGood = { exitCode, afterClose };
+        if (drainBoundSeconds !== undefined) this.#maxDrainSeconds = Math.min(this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY, drainBoundSeconds);
+        void this.#shutdownOnce(reason, exitCode).then((summary) => this.#exit(summary.exitCode));
+      },
+      pause: (reason) => this.#inStandby(() => this.#pause(reason)),
+      resume: (reason) => this.#inStandby(() => this.#resume(reason)),
+    };
+    return createInstanceNotices({
+      options: config.notices,
+      instanceId,
+      region,
+      env: this.#deps.env,
+      imdsTimeoutMs: config.imdsTimeoutMs,
+      apiTimeoutMs: config.apiTimeoutMs,
+      retry: { maxAttempts: config.retryMaxAttempts, baseMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+      closeReserveMs: config.graceMs + SPOT_CLOSE_MARGIN_MS,
+      log: this.#log,
+      hooks,
+    });
+  }
+
+  /** Standby leaves and rejoins run one after the other, in the order AWS reported them. */
+  #inStandby(step: () => Promise<void>): void {
+    this.#standbyTask = this.#standbyTask.then(step).catch((error: unknown) => {
+      if (!this.#rejoin.signal.aborted) this.#log.error({ phase: 'standby', err: error }, 'standby step failed');
+    });
+  }
+
+  /** Standby/Detached: leave every balancer and keep serving (the group may bring the instance back). */
+  async #pause(reason: string): Promise<void> {
+    if (this.#rejoin.signal.aborted || this.state !== 'in-service') return;
+    this.#machine.to('standby');
+    this.#log.info({ phase: 'standby', reason }, `${reason}: leaving the balancers, still serving`);
+    const notLeftBefore = this.#notLeft.length;
+    await this.#phase('standby-left', () => this.#leave(this.#rejoin.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
+    // Logged by #leave; only the shutdown's own leave decides the exit code (it deregisters every balancer again).
+    this.#notLeft.length = notLeftBefore;
+  }
+
+  /** InService again: join the balancers left in #pause, as at startup. */
+  async #resume(reason: string): Promise<void> {
+    const signal = this.#rejoin.signal;
+    if (signal.aborted || this.state !== 'standby') return;
+    this.#log.info({ phase: 'rejoin', reason }, `${reason}: joining the balancers again`);
+    const balancers = [...this.#registered];
+    this.#machine.to('registering');
+    await this.#phase('register', () => this.#eachBalancer(balancers, (b) => b.register(signal)));
+    if (signal.aborted) return;
+    this.#machine.to('joining');
+    await this.#phase('in-service', () =>
+      this.#eachBalancer(balancers, (b) => waitInService(b, { intervalMs: this.#config.pollIntervalMs, timeoutMs: this.#config.inServiceTimeoutMs, signal })),
+    );
+    if (signal.aborted) return;
+    this.#machine.to('in-service');
   }
 
   #onSignal(signal: NodeJS.Signals): void {
@@ -360,6 +486,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
     const drainWindow = abortAfter(this.#stopping.signal, drainSeconds * 1000 - (Date.now() - signalAt));
     try {
+      // A Standby deployment: EnterStandby first, so the group neither health-checks nor replaces the instance.
+      await this.#notices?.beforeLeave(drainWindow.signal);
       // b. Leave every balancer joined (or maybe joined), in parallel; one failing does not stop the others.
       //    A signal before registration has nothing to leave.
       const left = await this.#phase('deregister', () => this.#leave(drainWindow.signal), (l) => ({ balancers: l.map((b) => ({ label: b.balancer.label, left: b.routing !== null })) }));
@@ -376,13 +504,21 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 
       const cutRequests = this.#traffic.cutAfterSignal;
       if (cutRequests > 0) this.#log.error({ phase: 'closed', cutRequests }, 'requests were still running at the end of the grace period and were cut');
-      const exitCode = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      const balancers = left.map((l) => ({ label: l.balancer.label, left: l.routing !== null }));
+      let exitCode: number = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      if (this.#notLeft.length > 0) {
+        // The supervisor records this with the state: `graceful-elb stop` reports it and exits non-zero.
+        const failure = new LeaveFailedError(this.#notLeft);
+        this.#stateError = { code: failure.code, message: failure.message };
+        exitCode = EXIT_CODES.leaveFailed;
+      }
       this.#machine.to('closed');
-      return { reason, drain: decision.reason, exitCode, cutRequests, durationMs: Date.now() - signalAt };
+      return { reason, drain: decision.reason, exitCode, cutRequests, balancers, durationMs: Date.now() - signalAt };
     } catch (error) {
       // Only close() (aborting every wait) or a bug gets here; the hard deadline still stands until close().
       this.#log.error({ phase: 'shutdown', err: error }, 'shutdown interrupted');
-      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, durationMs: Date.now() - signalAt };
+      const balancers = [...this.#registered].map((b) => ({ label: b.label, left: false }));
+      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, balancers, durationMs: Date.now() - signalAt };
     } finally {
       drainWindow.dispose();
     }
@@ -395,7 +531,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     return toLeave.map((balancer, i) => {
       const result = results[i];
       if (result?.status === 'fulfilled') return { balancer, routing: true };
-      // Keep serving: the balancer may still route here, so the drain waits out drainSeconds.
+      // Keep serving: the balancer may still route here, so the drain waits out drainSeconds. The health route
+      // answers 503 meanwhile, so the balancer's own health check takes the instance out of service.
+      this.#notLeft.push(balancer.label);
       this.#log.error({ phase: 'deregister', balancer: balancer.label, err: result?.reason }, `could not leave ${balancer.label}; serving on until drainSeconds`);
       return { balancer, routing: null };
     });
@@ -449,7 +587,11 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   async #forceExit(error: GracefulElbError, exitCode: number): Promise<void> {
     if (this.#exiting) return;
     this.#log.error({ phase: 'exit', err: error, exitCode, openRequests: this.#traffic.openRequests() }, error.message);
-    this.#ipc.state('closed', { code: error.code, message: error.message });
+    // A balancer not left outweighs the deadline: it is what `graceful-elb stop` must report (a second signal is the
+    // operator's own choice and keeps its code).
+    const reported = this.#notLeft.length > 0 && !(error instanceof ForcedBySignalError) ? new LeaveFailedError(this.#notLeft, { cause: error }) : error;
+    if (reported !== error) exitCode = EXIT_CODES.leaveFailed;
+    this.#ipc.state('closed', { code: reported.code, message: reported.message });
     this.#config.server.closeAllConnections();
     await this.#exit(exitCode);
   }
@@ -459,7 +601,12 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#exiting = true;
     const now = Date.now();
     const shutdownMs = this.#signalAt === undefined ? undefined : now - this.#signalAt;
-    this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
+    const notLeft = this.#notLeft;
+    if (notLeft.length > 0) {
+      this.#log.error({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt, notLeft }, `exit ${exitCode}: could not leave ${notLeft.join(', ')}; the instance may still be registered`);
+    } else {
+      this.#log.info({ phase: 'exit', exitCode, durationMs: shutdownMs, uptimeMs: now - this.#startedAt }, `exit ${exitCode}`);
+    }
     await this.#ipc.flush(IPC_FLUSH_MS);
     this.close();
     this.#config.exit(exitCode);
@@ -473,6 +620,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     clearTimeout(this.#hardDeadline);
     this.#startup.abort();
     this.#stopping.abort();
+    this.#rejoin.abort();
+    this.#notices?.close();
     this.#rejectReady(new ShutdownBeforeReadyError('close()'));
     this.#traffic.close();
     this.#closer.dispose();

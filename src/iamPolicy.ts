@@ -17,6 +17,14 @@ export const LIBRARY_ACTIONS = {
     // reads; DescribeTargetGroupAttributes reads the deregistration delay.
     describe: ['DescribeTargetHealth', 'DescribeTargetGroupAttributes', 'DescribeTargetGroups', 'DescribeLoadBalancerAttributes'],
   },
+  /**
+   * Auto Scaling (scale-in and Standby deployments, src/autoScaling/): the lifecycle and Standby calls take the group's
+   * ARN; the two Describe calls, which find the group and its hooks, take no resource.
+   */
+  autoScaling: {
+    group: ['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'EnterStandby', 'ExitStandby'],
+    describe: ['DescribeAutoScalingInstances', 'DescribeLifecycleHooks'],
+  },
   /** `discover: true` lists every balancer and target group to find the ones holding the instance. */
   discovery: {
     classic: ['DescribeLoadBalancers', 'DescribeInstanceHealth'],
@@ -38,6 +46,8 @@ export interface IamPolicyOptions {
    * every Classic ELB and target group of the region and account. Excludes `elbNames` and `targetGroupArns`.
    */
   discover?: boolean;
+  /** Auto Scaling group names (or "*"): the lifecycle-action and Standby calls, scoped to these groups. */
+  autoScalingGroups?: readonly string[];
 }
 
 export interface IamPolicyStatement {
@@ -73,6 +83,11 @@ export const ACCOUNT_RULE: InputRule = {
   expected: 'a 12-digit AWS account id (or *)',
 };
 
+export const AUTO_SCALING_GROUP_RULE: InputRule = {
+  test: (value) => /^[^\s:][^:\n\r\t]{0,254}$/.test(value),
+  expected: 'an Auto Scaling group name: 1 to 255 characters, no colon (or * for every group)',
+};
+
 export const TARGET_GROUP_ARN_RULE: InputRule = {
   test: (value) =>
     /^arn:aws(?:-cn|-us-gov)?:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/.test(value),
@@ -91,13 +106,15 @@ export function buildIamPolicy(options: IamPolicyOptions): { policy: IamPolicyDo
   const account = options.account ?? '*';
   for (const name of elbNames) check('elbNames', name, ELB_NAME_RULE);
   for (const arn of targetGroupArns) check('targetGroupArns', arn, TARGET_GROUP_ARN_RULE);
+  const groups = options.autoScalingGroups ?? [];
+  for (const group of groups) check('autoScalingGroups', group, AUTO_SCALING_GROUP_RULE);
   check('region', region, REGION_RULE);
   check('account', account, ACCOUNT_RULE);
   if (options.discover === true) {
     if (elbNames.length > 0 || targetGroupArns.length > 0) {
       throw new InvalidOptionError('discover', true, 'alone: discovery finds the balancers, so none may be named with it');
     }
-    return buildDiscoveryPolicy(region, account);
+    return withAutoScaling(buildDiscoveryPolicy(region, account), groups, region, account);
   }
   if (elbNames.length === 0 && targetGroupArns.length === 0) {
     throw new InvalidOptionError('elbNames', elbNames, 'at least one Classic ELB name or target group ARN');
@@ -131,6 +148,26 @@ export function buildIamPolicy(options: IamPolicyOptions): { policy: IamPolicyDo
   if (elbNames.length > 0 && (region === '*' || account === '*')) {
     notes.push('The balancer ARN has "*" for its region or account: pass --region and --account to pin it.');
   }
+  return withAutoScaling({ policy: { Version: '2012-10-17', Statement: statements }, notes }, groups, region, account);
+}
+
+/**
+ * Adds the Auto Scaling statements for `groups`: lifecycle actions and Standby on the groups' ARNs (the ARN form
+ * `autoScalingGroup:*:autoScalingGroupName/NAME`: the group id is not known in advance), the Describe calls on "*".
+ */
+function withAutoScaling(built: { policy: IamPolicyDocument; notes: string[] }, groups: readonly string[], region: string, account: string): { policy: IamPolicyDocument; notes: string[] } {
+  if (groups.length === 0) return built;
+  const arn = (group: string): string => `arn:${partitionOf(region)}:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${group}`;
+  const statements: IamPolicyStatement[] = [
+    ...built.policy.Statement,
+    { Sid: 'GracefulElbAutoScalingLifecycle', Effect: 'Allow', Action: LIBRARY_ACTIONS.autoScaling.group.map((a) => `autoscaling:${a}`), Resource: groups.map(arn) },
+    { Sid: 'GracefulElbAutoScalingDescribe', Effect: 'Allow', Action: LIBRARY_ACTIONS.autoScaling.describe.map((a) => `autoscaling:${a}`), Resource: '*' },
+  ];
+  const notes = [
+    ...built.notes,
+    `autoscaling:${LIBRARY_ACTIONS.autoScaling.describe.join(', autoscaling:')} support no resource-level permissions in IAM, so they are granted on "*"; they are read-only.`,
+  ];
+  if (groups.includes('*')) notes.push('--auto-scaling-group "*" grants the lifecycle and Standby calls on every group of the region and account.');
   return { policy: { Version: '2012-10-17', Statement: statements }, notes };
 }
 

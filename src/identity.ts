@@ -73,18 +73,27 @@ async function readImds(input: IdentityInput, path: string): Promise<string> {
   // would produce "GET //latest/...", which real IMDS and mocks need not accept.
   const base = endpoint === undefined ? '/' : new URL(endpoint).pathname;
   const fullPath = `${base.endsWith('/') ? '' : '/'}latest/${path}`;
-  // The metadata client takes no AbortSignal; its own timeout bounds the request, the race only frees the caller.
-  const request = service.request(fullPath, {});
-  const value = signal === undefined ? await request : await abortable(request, signal);
+  // The metadata client takes no AbortSignal, and its timeout (smithy's requestTimeout) only logs a warning: the
+  // race is the real bound (token and value together), and frees the caller at once when `signal` aborts.
+  const value = await bounded(service.request(fullPath, {}), input.imdsTimeoutMs, signal, () => new IdentityError(`IMDS did not answer ${path} within imdsTimeoutMs (${input.imdsTimeoutMs} ms)`));
   const text = value.trim();
   if (text === '') throw new IdentityError(`IMDS answered an empty ${path}`);
   return text;
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function bounded<T>(promise: Promise<T>, timeoutMs: number, signal: AbortSignal | undefined, timeoutError: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const settle = (finish: () => void): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      finish();
+    };
+    const onAbort = (): void => settle(() => reject(signal?.reason));
+    const timer = setTimeout(() => settle(() => reject(timeoutError())), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    );
   });
 }

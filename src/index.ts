@@ -3,7 +3,12 @@ export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from 
 export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
+export { NOTICE_DEFAULTS, NOTICE_ENV } from './autoScaling/noticeOptions.js';
+export type { AutoScalingOptions, SpotOptions } from './autoScaling/noticeOptions.js';
+export type { AutoScalingClientLike } from './autoScaling/autoScalingApi.js';
+export { AutoScalingApiError, NotInAutoScalingGroupError } from './autoScaling/errors.js';
 export {
+  ApiCallTimeoutError,
   BalancerApiError,
   DiscoveryError,
   ForcedBySignalError,
@@ -11,6 +16,7 @@ export {
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
+  LeaveFailedError,
   MembershipStateError,
   NothingDiscoveredError,
   NotInServiceError,

@@ -10,6 +10,7 @@ export type LifecycleState =
   | 'joining' // registered, waiting for the balancer to report in service
   | 'in-service' // every balancer reports this instance in service; `ready` resolved
   | 'serving' // no balancer (off EC2, no endpoint): serving alone; `ready` resolved
+  | 'standby' // Auto Scaling Standby/Detached: left every balancer, still serving; rejoins on InService
   | 'failed' // startup gave up (health never passed, never in service); still serving; `ready` rejected
   | 'leaving' // signal received: deregistering
   | 'draining' // waiting for traffic to stop (bounded by drainSeconds)

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
 import type { Memberships } from './balancers/memberships.js';
-import { MembershipStateError } from './errors.js';
+import { MembershipStateError, UnsafeStateDirError } from './errors.js';
+import { checkPrivateDir, ensurePrivateDir } from './privateDir.js';
+import { readPrivateFile, writePrivateFileAtomic } from './privateFiles.js';
 import { defaultStateDir } from './stateDir.js';
 
 /**
@@ -34,13 +35,16 @@ export function defaultMembershipFile(stateDir: string | undefined, port: number
 }
 
 export async function readMemberships(path: string, instanceId: string): Promise<RememberedMemberships> {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    // Someone else able to write the dir could make this instance join their balancers: such a file is not read.
+    checkPrivateDir(dirname(path));
+    text = readPrivateFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+    if (error instanceof UnsafeStateDirError) return { kind: 'ignored', reason: error.message };
     return { kind: 'ignored', reason: `unreadable: ${(error as Error).message}` };
   }
+  if (text === undefined) return { kind: 'none' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -60,14 +64,15 @@ export async function readMemberships(path: string, instanceId: string): Promise
   return { kind: 'remembered', memberships: { elbNames: file.elbNames, targetGroups: file.targetGroups } };
 }
 
-/** Replaces the file atomically (write then rename): a crash mid-write must not leave half a list behind. */
+/**
+ * Replaces the file atomically (write then rename): a crash mid-write must not leave half a list behind. The dir is
+ * created 0700 and refused when someone else could write to it; the temporary file has an unpredictable name.
+ */
 export async function writeMemberships(path: string, instanceId: string, memberships: Memberships): Promise<void> {
   const file: MembershipFile = { version: 1, instanceId, savedAt: new Date().toISOString(), ...memberships };
-  const temporary = `${path}.${process.pid}.tmp`;
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, path);
+    ensurePrivateDir(dirname(path));
+    writePrivateFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
   } catch (error) {
     throw new MembershipStateError(path, { cause: error });
   }

@@ -6,7 +6,9 @@ import { pino, type Logger } from 'pino';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { BALANCER_ENV, resolveBalancerSelection, type TargetGroupSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
+import { NOTICE_OPTION_NAMES, resolveNoticeOptions, type InstanceNoticeOptionsInput, type ResolvedNoticeOptions } from './autoScaling/noticeOptions.js';
 import { envText } from './envText.js';
+import { MAX_TIMER_MS } from './maxTimer.js';
 
 /** Anything with the AWS SDK client's `send` (the SDK client itself, or a wrapper around it). */
 export type ElbClient = Pick<ElasticLoadBalancingClient, 'send'>;
@@ -21,7 +23,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `InvalidOptionError` naming the option (or the env var it came from) and the value.
  * The env overrides win over the option: they are for ops, who change a deployment without changing code.
  */
-export interface GracefulElbOptions {
+export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   /** The app's node:http or node:https server (Express/Koa: what `app.listen()` returns; Fastify: `app.server`). */
   readonly server: HttpServer | HttpsServer;
   /**
@@ -88,16 +90,19 @@ export interface GracefulElbOptions {
   /** Timeout of one health probe request. @default 1000 */
   readonly probeRequestTimeoutMs?: number;
   /**
-   * Give up waiting for InService after this long (`ready` rejects). AWS's default health check (30 s interval,
-   * healthy threshold 10) alone needs 5 minutes, hence 10.
+   * Give up joining after this long, counted from the end of the health probe: discovery, the balancer settings,
+   * registering and the InService wait together (`ready` rejects with NotInServiceError). AWS's default health check (30 s interval, healthy threshold 10) alone needs 5 minutes, hence 10.
    * @default 600000
    */
   readonly inServiceTimeoutMs?: number;
   /** Interval between DescribeInstanceHealth calls while joining and draining. @default 1000 */
   readonly pollIntervalMs?: number;
-  /** Timeout of one IMDS request (the SDK's metadata client has none by default and can hang off EC2). @default 1000 */
+  /** Bound of one IMDS read, token and value (the SDK's metadata client has none by default and can hang off EC2). @default 1000 */
   readonly imdsTimeoutMs?: number;
-  /** Connection and request timeout of one load balancer API call. @default 5000 */
+  /**
+   * Bound of one load balancer API call: connect, request and the whole response (a timed-out call is retried like
+   * a network error). Applies to a `client` / `elbv2Client` you pass too. @default 5000
+   */
   readonly apiTimeoutMs?: number;
   /** Attempts per Register/Deregister call on Throttling, 5xx and network errors (full-jitter backoff). @default 6 */
   readonly retryMaxAttempts?: number;
@@ -185,6 +190,8 @@ export interface ResolvedOptions {
   readonly client: ElbClient | undefined;
   readonly elbv2Client: ElbV2Client | undefined;
   readonly exit: (code: number) => void;
+  /** Auto Scaling and Spot (src/autoScaling/noticeOptions.ts). */
+  readonly notices: ResolvedNoticeOptions;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -201,6 +208,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'client',
   'exit',
   ...Object.keys(DEFAULTS),
+  ...NOTICE_OPTION_NAMES,
 ]);
 
 // SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
@@ -222,7 +230,8 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   }
 
   const { elbNames, targetGroups, discover } = resolveBalancerSelection(input, env);
-  const stateFileFromEnv = env[ENV_OVERRIDES.stateFile];
+  // Every GRACEFUL_ELB_* var follows one rule: empty (or blank) means unset, as in a shell's `export X=`.
+  const stateFileFromEnv = envText(env[ENV_OVERRIDES.stateFile]);
   const stateFile = stateFileFromEnv ?? input.stateFile;
   if (stateFile !== undefined && (typeof stateFile !== 'string' || stateFile.trim() === '')) {
     throw new InvalidOptionError(stateFileFromEnv !== undefined ? ENV_OVERRIDES.stateFile : 'stateFile', stateFile, 'a file path');
@@ -230,18 +239,18 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   const stateDir = envText(env[ENV_OVERRIDES.stateDir]);
 
   const drainSeconds = fromEnvNumber(env, ENV_OVERRIDES.drainSeconds) ?? input.drainSeconds ?? DEFAULTS.drainSeconds;
-  const drainOption = env[ENV_OVERRIDES.drainSeconds] !== undefined ? ENV_OVERRIDES.drainSeconds : 'drainSeconds';
+  const drainOption = envText(env[ENV_OVERRIDES.drainSeconds]) !== undefined ? ENV_OVERRIDES.drainSeconds : 'drainSeconds';
   if (typeof drainSeconds !== 'number' || !Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 3600) {
     throw new InvalidOptionError(drainOption, drainSeconds, 'a number of seconds from 0 to 3600');
   }
 
-  const healthFromEnv = env[ENV_OVERRIDES.healthPath];
+  const healthFromEnv = envText(env[ENV_OVERRIDES.healthPath]);
   const healthPath = healthFromEnv ?? input.healthPath ?? DEFAULTS.healthPath;
   if (typeof healthPath !== 'string' || !healthPath.startsWith('/') || /\s/.test(healthPath)) {
     throw new InvalidOptionError(healthFromEnv !== undefined ? ENV_OVERRIDES.healthPath : 'healthPath', healthPath, 'a path starting with `/`');
   }
 
-  const idFromEnv = env[ENV_OVERRIDES.instanceId];
+  const idFromEnv = envText(env[ENV_OVERRIDES.instanceId]);
   const instanceId = idFromEnv ?? input.instanceId;
   if (instanceId !== undefined && (typeof instanceId !== 'string' || !/^\S+$/.test(instanceId))) {
     throw new InvalidOptionError(idFromEnv !== undefined ? ENV_OVERRIDES.instanceId : 'instanceId', instanceId, 'an instance id such as "i-0123456789abcdef0"');
@@ -254,8 +263,9 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
 
   const ms = (name: keyof typeof DEFAULTS & `${string}Ms`, { positive = false } = {}): number => {
     const value = input[name] ?? DEFAULTS[name];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-      throw new InvalidOptionError(name, value, positive ? 'a positive finite number of milliseconds' : 'a non-negative finite number of milliseconds');
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > MAX_TIMER_MS) {
+      const range = positive ? `greater than 0 and at most ${MAX_TIMER_MS}` : `from 0 to ${MAX_TIMER_MS}`;
+      throw new InvalidOptionError(name, value, `a number of milliseconds ${range} (Node's longest timer)`);
     }
     return value;
   };
@@ -269,6 +279,10 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   const apiTimeoutMs = ms('apiTimeoutMs', { positive: true });
   const retryBaseMs = ms('retryBaseMs');
   const retryMaxDelayMs = ms('retryMaxDelayMs');
+  // The hard deadline of the shutdown is one timer of drainSeconds + graceMs.
+  if (drainSeconds * 1000 + graceMs > MAX_TIMER_MS) {
+    throw new InvalidOptionError('graceMs', graceMs, `at most ${MAX_TIMER_MS - drainSeconds * 1000} (drainSeconds × 1000 + graceMs is one timer, at most ${MAX_TIMER_MS} ms)`);
+  }
 
   // The quiet window is part of the drain, so it must fit inside it. A caller's own value that does not fit is
   // a mistake worth reporting; the default is simply shortened (drainSeconds: 0 means "do not wait at all").
@@ -353,11 +367,12 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     client,
     elbv2Client,
     exit,
+    notices: resolveNoticeOptions(input, env),
   };
 }
 
 function fromEnvNumber(env: Env, name: string): number | undefined {
-  const text = env[name];
+  const text = envText(env[name]);
   if (text === undefined) return undefined;
   // Number('') is 0 and Number(' 1e3 ') is 1000: accept only a plain decimal so a typo is reported, not reinterpreted.
   if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new InvalidOptionError(name, text, 'a number of seconds from 0 to 3600');

@@ -71,7 +71,8 @@ const THROTTLING_CODES = new Set([
 
 // Failures of the transport rather than of the request: the call may well succeed next time.
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+// The last one is ApiCallTimeoutError's code: a call the library itself gave up on after apiTimeoutMs.
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ERR_GRACEFUL_ELB_API_TIMEOUT']);
 
 interface AwsErrorShape {
   name?: unknown;

@@ -9,7 +9,9 @@ export const TRANSITIONS: Readonly<Record<LifecycleState, readonly LifecycleStat
   probing: ['registering', 'serving', 'failed', 'leaving'],
   registering: ['joining', 'failed', 'leaving'],
   joining: ['in-service', 'failed', 'leaving'],
-  'in-service': ['leaving'],
+  'in-service': ['leaving', 'standby'],
+  // Auto Scaling Standby/Detached; InService again goes back through registering → joining → in-service.
+  standby: ['registering', 'leaving'],
   serving: ['leaving'],
   failed: ['leaving'],
   leaving: ['draining'],

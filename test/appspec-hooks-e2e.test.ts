@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startLocalElb, type LocalElb } from '@graceful-elb/local';
-import { readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
-import { freePort } from '../src/freePort.js';
+import { readLines, readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
 
 // autocannon ships no types: the part used here, typed at the one place it is loaded.
 interface AutocannonResult {
@@ -36,7 +35,6 @@ const DRAIN_SECONDS = '10';
 
 interface Instance {
   id: string;
-  port: number;
   stateDir: string;
 }
 
@@ -70,16 +68,29 @@ function runHook(lb: LocalElb, instance: Instance, event: string, deploymentId: 
       GRACEFUL_ELB_NAME: 'web',
       GRACEFUL_ELB_INSTANCE_ID: instance.id,
       GRACEFUL_ELB_DRAIN_SECONDS: DRAIN_SECONDS,
-      PORT: String(instance.port),
+      // Port 0: each app binds an ephemeral port itself (no port is found first and bound later, which another
+      // process could take in between); the balancer learns it from the app's log (startApp).
+      PORT: '0',
     },
   });
 }
 
-async function startBalancer(t: { after(fn: () => Promise<void>): void }, instances: Instance[]): Promise<{ lb: LocalElb; url: string }> {
+/** ApplicationStart, then points the balancer at the port the new app process printed it listens on. */
+async function startApp(lb: LocalElb, instance: Instance, deploymentId: string, appScript: string): Promise<void> {
+  expectHook(await runHook(lb, instance, 'ApplicationStart', deploymentId, appScript), `ApplicationStart on ${instance.id}`);
+  // The supervisor starts a fresh app.out.log for each app it starts (the previous one is kept as .1).
+  const port = await waitFor(`${instance.id} to print its port`, () => {
+    const line = readLines(join(instance.stateDir, 'app', 'app.out.log')).find((l) => l.startsWith('app listening on port '));
+    return line === undefined ? undefined : Number(line.slice('app listening on port '.length));
+  });
+  lb.setInstanceAddress(instance.id, `127.0.0.1:${port}`);
+}
+
+async function startBalancer(t: { after(fn: () => Promise<void>): void }): Promise<{ lb: LocalElb; url: string }> {
   const lb = await startLocalElb({
     listenerPorts: 'ephemeral',
     logger: false,
-    instances: Object.fromEntries(instances.map((i) => [i.id, `127.0.0.1:${i.port}`])),
+    instances: {},
     config: {
       classic: [
         {
@@ -105,13 +116,13 @@ test('CodeDeploy hooks end to end: first deployment, then a rolling new revision
   const app = 'examples/codedeploy/app.mjs';
   const instances: Instance[] = [];
   for (const id of ['i-0000000000000000a', 'i-0000000000000000b']) {
-    instances.push({ id, port: await freePort(), stateDir: tempStateDir(t) });
+    instances.push({ id, stateDir: tempStateDir(t) });
   }
-  const { lb, url } = await startBalancer(t, instances);
+  const { lb, url } = await startBalancer(t);
 
   // First deployment: CodeDeploy skips ApplicationStop on a new instance.
   for (const instance of instances) {
-    expectHook(await runHook(lb, instance, 'ApplicationStart', 'd-E2E000001', app), `ApplicationStart on ${instance.id}`);
+    await startApp(lb, instance, 'd-E2E000001', app);
     const validated = await runHook(lb, instance, 'ValidateService', 'd-E2E000001', app);
     expectHook(validated, `ValidateService on ${instance.id}`);
     assert.match(validated.stdout, /is in-service after [\d.]+ s \(ValidateService, deployment d-E2E000001\)/);
@@ -134,7 +145,7 @@ test('CodeDeploy hooks end to end: first deployment, then a rolling new revision
     const stopped = await runHook(lb, instance, 'ApplicationStop', 'd-E2E000002', app);
     expectHook(stopped, `ApplicationStop on ${instance.id}`);
     assert.match(stopped.stdout, new RegExp(`app pid ${oldPid} exited with code 0 .* after SIGTERM \\(ApplicationStop, deployment d-E2E000002\\)`));
-    expectHook(await runHook(lb, instance, 'ApplicationStart', 'd-E2E000002', app), `ApplicationStart on ${instance.id}`);
+    await startApp(lb, instance, 'd-E2E000002', app);
     expectHook(await runHook(lb, instance, 'ValidateService', 'd-E2E000002', app), `ValidateService on ${instance.id}`);
     cycleMs.push(Date.now() - startedAt);
     const state = readState(instance.stateDir);
@@ -162,8 +173,8 @@ test('CodeDeploy hooks end to end: first deployment, then a rolling new revision
 });
 
 test('ValidateService fails, with the library’s reason, for an app whose health route fails', async (t) => {
-  const instance: Instance = { id: 'i-0000000000000000c', port: await freePort(), stateDir: tempStateDir(t) };
-  const { lb } = await startBalancer(t, [instance]);
+  const instance: Instance = { id: 'i-0000000000000000c', stateDir: tempStateDir(t) };
+  const { lb } = await startBalancer(t);
   const app = 'test/fixtures/failing-health-app.mjs';
   expectHook(await runHook(lb, instance, 'ApplicationStart', 'd-E2EFAIL01', app), 'ApplicationStart');
   const validated = await runHook(lb, instance, 'ValidateService', 'd-E2EFAIL01', app);

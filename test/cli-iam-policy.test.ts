@@ -157,3 +157,33 @@ test("the policy's actions are exactly the API calls in the library's source", (
     union(LIBRARY_ACTIONS.targetGroup.membership, LIBRARY_ACTIONS.targetGroup.describe, LIBRARY_ACTIONS.discovery.targetGroup),
   );
 });
+
+test('iam-policy --auto-scaling-group: lifecycle actions and Standby on the group ARN, its Describe calls on *', async () => {
+  const { policy, stderr } = await policyFor(['--elb', 'web', '--auto-scaling-group', 'web-asg', '--region', 'eu-west-1', '--account', '123456789012']);
+  const bySid = new Map(policy.Statement.map((s) => [s.Sid, s]));
+  assert.deepEqual(bySid.get('GracefulElbAutoScalingLifecycle'), {
+    Sid: 'GracefulElbAutoScalingLifecycle',
+    Effect: 'Allow',
+    Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat', 'autoscaling:EnterStandby', 'autoscaling:ExitStandby'],
+    Resource: ['arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web-asg'],
+  });
+  assert.deepEqual(bySid.get('GracefulElbAutoScalingDescribe')?.Action, ['autoscaling:DescribeAutoScalingInstances', 'autoscaling:DescribeLifecycleHooks']);
+  assert.equal(bySid.get('GracefulElbAutoScalingDescribe')?.Resource, '*');
+  assert.match(stderr, /autoscaling:DescribeAutoScalingInstances, autoscaling:DescribeLifecycleHooks support no resource-level permissions/);
+  // Without the flag, no Auto Scaling action at all.
+  const plain = await policyFor(['--elb', 'web']);
+  assert.ok(allActions(plain.policy.Statement).every((a) => !a.startsWith('autoscaling:')));
+  const discover = buildIamPolicy({ discover: true, autoScalingGroups: ['*'] });
+  assert.ok(discover.policy.Statement.some((s) => s.Sid === 'GracefulElbAutoScalingLifecycle'));
+  assert.ok(discover.notes.some((n) => /every group/.test(n)));
+  assert.throws(() => buildIamPolicy({ elbNames: ['web'], autoScalingGroups: ['a:b'] }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'autoScalingGroups');
+});
+
+test("the Auto Scaling actions in the policy are exactly the commands the library's src/autoScaling sends", () => {
+  const source = readdirSync(join(repoRoot, 'src', 'autoScaling'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(join(repoRoot, 'src', 'autoScaling', f), 'utf8'))
+    .join('\n');
+  const sent = new Set([...source.matchAll(/new sdk\.(\w+)Command\(/g)].map((m) => m[1]!));
+  assert.deepEqual([...sent].sort(), [...LIBRARY_ACTIONS.autoScaling.group, ...LIBRARY_ACTIONS.autoScaling.describe].sort());
+});

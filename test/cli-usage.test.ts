@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
 import { fixtureApp, runCli, tempStateDir } from './helpers/supervisorHarness.js';
 
 // Bad input exits 2 (usage), names the flag (or env var) and the value, and starts nothing.
@@ -18,11 +20,11 @@ const cases: Array<{ args: string[]; env?: NodeJS.ProcessEnv; message: RegExp }>
     env: { GRACEFUL_ELB_DRAIN_SECONDS: 'lots' },
     message: /Expected `GRACEFUL_ELB_DRAIN_SECONDS` to be a number of seconds from 0 to 3600, got "lots"/,
   },
-  {
-    args: ['status'],
-    env: { GRACEFUL_ELB_STATE_DIR: ' ' },
-    message: /option '--state-dir <dir>' value ' ' from env 'GRACEFUL_ELB_STATE_DIR' is invalid/,
-  },
+  // Every flag that becomes a timer stops at Node's longest one (2^31 − 1 ms), instead of firing at once.
+  { args: ['stop', '--timeout', '3000000'], message: /'--timeout <seconds>' argument '3000000' is invalid\. Expected a number of seconds greater than 0 and at most 2147483 / },
+  { args: ['validate', '--timeout', '2147484'], message: /'--timeout <seconds>' argument '2147484' is invalid\. .*at most 2147483 / },
+  { args: ['start', '--stop-timeout', '3e6', fixtureApp], message: /'--stop-timeout <seconds>' argument '3e6' is invalid\. .*at most 2147483 / },
+  { args: ['start', '--spawn-timeout', '1e10', fixtureApp], message: /'--spawn-timeout <seconds>' argument '1e10' is invalid\. .*at most 2147483 / },
   { args: ['iam-policy'], message: /Expected `--elb` to be given at least once \(or --target-group-arn, or --discover\)/ },
   { args: ['iam-policy', '--elb', 'my_elb'], message: /'--elb <name>' argument 'my_elb' is invalid\. Expected a Classic ELB name/ },
   { args: ['iam-policy', '--elb', 'web', '--account', '123'], message: /'--account <id>' argument '123' is invalid\. Expected a 12-digit/ },
@@ -43,6 +45,13 @@ for (const { args, env, message } of cases) {
     assert.equal(result.stdout, '');
   });
 }
+
+test('an empty GRACEFUL_ELB_STATE_DIR counts as unset: the default state dir is used', async () => {
+  const name = `never-${process.pid}`;
+  const result = await runCli(['status', '--json', '--name', name], { env: { GRACEFUL_ELB_STATE_DIR: ' ' } });
+  assert.equal(result.code, 3, result.stderr);
+  assert.equal(JSON.parse(result.stdout).stateDir, join(userInfo().homedir, '.local', 'state', 'graceful-elb', name));
+});
 
 test('status --json of an app never started: not running, exit 3', async (t) => {
   const stateDir = tempStateDir(t);

@@ -2,16 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../src/index.js';
 import {
+  ApiCallTimeoutError,
   BalancerApiError,
   ForcedBySignalError,
   GracefulElbError,
   HealthCheckFailedError,
   IdentityError,
   InvalidOptionError,
+  LeaveFailedError,
   NotInServiceError,
   ShutdownBeforeReadyError,
   ShutdownTimeoutError,
 } from '../src/errors.js';
+import { AutoScalingApiError, NotInAutoScalingGroupError } from '../src/autoScaling/errors.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 
@@ -25,6 +28,10 @@ const TABLE: Array<[GracefulElbError, string, string, unknown, RegExp]> = [
   [new ShutdownBeforeReadyError('SIGTERM'), 'ShutdownBeforeReadyError', 'ERR_GRACEFUL_ELB_SHUTDOWN_BEFORE_READY', undefined, /SIGTERM/],
   [new ShutdownTimeoutError(6000, 2), 'ShutdownTimeoutError', 'ERR_GRACEFUL_ELB_SHUTDOWN_TIMEOUT', undefined, /6000 ms.*2 request/],
   [new ForcedBySignalError('SIGINT'), 'ForcedBySignalError', 'ERR_GRACEFUL_ELB_FORCED_BY_SIGNAL', undefined, /SIGINT/],
+  [new ApiCallTimeoutError('DescribeInstanceHealth', 5000), 'ApiCallTimeoutError', 'ERR_GRACEFUL_ELB_API_TIMEOUT', undefined, /DescribeInstanceHealth.*apiTimeoutMs \(5000 ms\)/],
+  [new LeaveFailedError(['elb/web', 'target-group/api'], { cause }), 'LeaveFailedError', 'ERR_GRACEFUL_ELB_LEAVE_FAILED', cause, /elb\/web, target-group\/api.*may still be registered/],
+  [new AutoScalingApiError('CompleteLifecycleAction', 'web-asg', { cause }), 'AutoScalingApiError', 'ERR_GRACEFUL_ELB_AUTO_SCALING_API', cause, /CompleteLifecycleAction on web-asg.*Throttling: Rate exceeded/],
+  [new NotInAutoScalingGroupError('i-0abc'), 'NotInAutoScalingGroupError', 'ERR_GRACEFUL_ELB_NOT_IN_AUTO_SCALING_GROUP', undefined, /i-0abc.*GRACEFUL_ELB_AUTO_SCALING_GROUP/],
 ];
 
 for (const [error, name, code, expectedCause, message] of TABLE) {

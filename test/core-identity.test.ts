@@ -4,6 +4,11 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { IdentityError } from '../src/errors.js';
 import { resolveIdentity, type IdentityInput } from '../src/identity.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fork, FIXTURE_APP } from './helpers/fork.js';
+import { startStallingApi } from './helpers/stallingApi.js';
 
 const TOKEN = 'test-token-123';
 
@@ -77,9 +82,17 @@ test('overrides skip IMDS entirely, even when IMDS would hang', async (t) => {
   assert.ok(Date.now() - started < 500);
 });
 
+/** An IMDS that answers the token request's headers, then never sends the body. */
+async function stallingImds(t: { after(fn: () => unknown): void }): Promise<string> {
+  const api = await startStallingApi('headers-then-stall');
+  t.after(() => api.close());
+  return api.url;
+}
+
 for (const [name, endpoint] of [
   ['closed port', closedPort],
   ['port that accepts and never answers', startBlackHole],
+  ['headers sent, then the body stalls', stallingImds],
 ] as const) {
   test(`IMDS absent (${name}) with a balancer endpoint configured: IdentityError within about 2 s`, async (t) => {
     const imds = await endpoint(t);
@@ -117,4 +130,18 @@ test('an abort ends a hanging IMDS read at once', async (t) => {
   setTimeout(() => controller.abort(), 100);
   await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError');
   assert.ok(Date.now() - started < 2000);
+});
+
+test('an instance id but no region anywhere: ready rejects with IdentityError naming AWS_REGION and IMDS, not the SDK\'s "Region is missing"', async (t) => {
+  // A HOME without ~/.aws: the SDK's profile chain has no region either. IMDS is off, AWS_REGION unset.
+  const home = mkdtempSync(join(tmpdir(), 'graceful-elb-home-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const app = fork(FIXTURE_APP, { HOME: home, GRACEFUL_ELB_INSTANCE_ID: 'i-0abc1234def567890', AWS_EC2_METADATA_DISABLED: 'true', FIXTURE_OPTIONS: JSON.stringify({ signals: [] }) });
+  t.after(() => app.kill());
+  const failed = await app.line((l) => l.fixture === 'ready-failed', 20_000, 'ready to reject');
+  assert.equal(failed.code, 'ERR_GRACEFUL_ELB_IDENTITY');
+  const logged = app.lines.find((l) => l.phase === 'region' && l.level === 50);
+  const message = String((logged?.err as { message?: unknown } | undefined)?.message);
+  assert.match(message, /AWS_REGION/);
+  assert.match(message, /IMDS/);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGracefulElb } from '../src/gracefulElb.js';
+import { EXIT_CODES } from '../src/exitCodes.js';
 import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/errors.js';
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
@@ -248,7 +249,8 @@ test('several balancers: one refusing to let go is reported by name and does not
   const failure = lines.find((l) => l.phase === 'deregister' && l.level === 50);
   assert.equal(failure?.balancer, 'elb/api');
   assert.equal(summary.drain, 'deadline', 'api may still route here: wait out drainSeconds');
-  assert.equal(summary.exitCode, 0);
+  assert.equal(summary.exitCode, EXIT_CODES.leaveFailed, 'the failed leave has its own exit code');
+  assert.deepEqual(summary.balancers, [{ label: 'elb/web', left: true }, { label: 'elb/api', left: false }]);
 });
 
 test('IMDS unreachable while a balancer endpoint is configured: ready rejects with IdentityError within about 2 s', async (t) => {

@@ -9,6 +9,7 @@ import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { oneRequest, startLoad } from './helpers/load.js';
 import { waitFor } from './helpers/capture.js';
 import { startBackend } from '../packages/local/test/mock-helpers.js';
+import { EXIT_CODES } from '../src/exitCodes.js';
 
 const INSTANCE = 'i-0f1e2d3c4b5a69788';
 const STABLE = 'i-05ab1e0000000000a';
@@ -126,7 +127,7 @@ test('Throttling twice then success, on register and on deregister: both succeed
   assert.equal(phaseLine(app, 'drained')?.drain, 'drained');
 });
 
-test('API unreachable at SIGTERM: keeps serving, waits out drainSeconds, exits 0 with the failure logged', async (t) => {
+test('API unreachable at SIGTERM: keeps serving, waits out drainSeconds, exits 4 (leave failed) with the failure logged', async (t) => {
   const lb = await startCoreElb();
   t.after(() => lb.close());
   const { app, port } = await startApp(t, lb, { drainSeconds: 3, quietMs: 200, retryBaseMs: 50, retryMaxAttempts: 3, apiTimeoutMs: 500 });
@@ -141,7 +142,7 @@ test('API unreachable at SIGTERM: keeps serving, waits out drainSeconds, exits 0
   const result = await load.done;
   const exit = await app.exited;
   assert.equal(result.failed, 0);
-  assert.equal(exit.code, 0);
+  assert.equal(exit.code, EXIT_CODES.leaveFailed);
   assert.equal(phaseLine(app, 'drained')?.drain, 'deadline');
 });
 

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { InvalidOptionError } from '../src/errors.js';
-import { DEFAULTS, resolveOptions, type GracefulElbOptions } from '../src/options.js';
+import { BALANCER_ENV } from '../src/balancerOptions.js';
+import { MAX_TIMER_MS } from '../src/maxTimer.js';
+import { DEFAULTS, ENV_OVERRIDES, resolveOptions, type GracefulElbOptions, type ResolvedOptions } from '../src/options.js';
+import { defaultStopTimeoutSeconds } from '../src/supervisor/stopTimeout.js';
 import { assertInvalidOption } from './helpers/invalidOption.js';
 
 const server = createServer();
@@ -90,14 +93,26 @@ const BAD: Array<[string, Record<string, unknown>, Record<string, string>, strin
   ['NaN drainSeconds', { drainSeconds: Number.NaN }, {}, 'drainSeconds', Number.NaN],
   ['string drainSeconds', { drainSeconds: '30' }, {}, 'drainSeconds', '30'],
   ['env drainSeconds not a number', {}, { GRACEFUL_ELB_DRAIN_SECONDS: 'thirty' }, 'GRACEFUL_ELB_DRAIN_SECONDS', 'thirty'],
-  ['env drainSeconds empty', {}, { GRACEFUL_ELB_DRAIN_SECONDS: '' }, 'GRACEFUL_ELB_DRAIN_SECONDS', ''],
   ['env drainSeconds out of range', {}, { GRACEFUL_ELB_DRAIN_SECONDS: '4000' }, 'GRACEFUL_ELB_DRAIN_SECONDS', 4000],
   ['healthPath without slash', { healthPath: 'ping' }, {}, 'healthPath', 'ping'],
   ['env healthPath without slash', {}, { GRACEFUL_ELB_HEALTH_PATH: 'ping' }, 'GRACEFUL_ELB_HEALTH_PATH', 'ping'],
   ['instanceId with space', { instanceId: 'i- 1' }, {}, 'instanceId', 'i- 1'],
-  ['env instanceId empty', {}, { GRACEFUL_ELB_INSTANCE_ID: '' }, 'GRACEFUL_ELB_INSTANCE_ID', ''],
   ['bad region', { region: 'US East' }, {}, 'region', 'US East'],
   ['negative graceMs', { graceMs: -5 }, {}, 'graceMs', -5],
+  // Node clamps a longer timer to 1 ms: "very long" would mean "now".
+  ['graceMs past the timer max (3e9)', { graceMs: 3e9 }, {}, 'graceMs', 3e9],
+  ['drainSeconds × 1000 + graceMs past the timer max', { drainSeconds: 3600, graceMs: MAX_TIMER_MS - 3_600_000 + 1 }, {}, 'graceMs', MAX_TIMER_MS - 3_600_000 + 1],
+  ...(['probeIntervalMs', 'probeTimeoutMs', 'probeRequestTimeoutMs', 'inServiceTimeoutMs', 'pollIntervalMs', 'imdsTimeoutMs', 'apiTimeoutMs', 'retryBaseMs', 'retryMaxDelayMs'] as const).map(
+    (name): [string, Record<string, unknown>, Record<string, string>, string, unknown] => [
+      `${name} past the timer max`,
+      // probeIntervalMs must also fit inside probeTimeoutMs: give that its largest value.
+      { [name]: MAX_TIMER_MS + 1, ...(name === 'probeIntervalMs' && { probeTimeoutMs: MAX_TIMER_MS }) },
+      {},
+      name,
+      MAX_TIMER_MS + 1,
+    ],
+  ),
+  ['quietMs past the timer max', { drainSeconds: 3600, quietMs: MAX_TIMER_MS + 1 }, {}, 'quietMs', MAX_TIMER_MS + 1],
   ['infinite probeTimeoutMs', { probeTimeoutMs: Infinity }, {}, 'probeTimeoutMs', Infinity],
   ['zero probeIntervalMs', { probeIntervalMs: 0 }, {}, 'probeIntervalMs', 0],
   ['probe interval over its timeout', { probeIntervalMs: 2000, probeTimeoutMs: 1000 }, {}, 'probeIntervalMs', 2000],
@@ -124,5 +139,31 @@ const BAD: Array<[string, Record<string, unknown>, Record<string, string>, strin
 for (const [description, options, env, option, value] of BAD) {
   test(`bad input: ${description} → InvalidOptionError naming ${option}`, () => {
     assertInvalidOption(() => resolveOptions({ ...base, ...options } as unknown as GracefulElbOptions, env), option, value);
+  });
+}
+
+test('every duration accepts the timer max itself, and the message names the bound', () => {
+  const r = resolveOptions({ ...base, drainSeconds: 0, graceMs: MAX_TIMER_MS, inServiceTimeoutMs: MAX_TIMER_MS, apiTimeoutMs: MAX_TIMER_MS }, {});
+  assert.equal(r.graceMs, MAX_TIMER_MS);
+  assertInvalidOption(() => resolveOptions({ ...base, apiTimeoutMs: MAX_TIMER_MS + 1 }, {}), 'apiTimeoutMs', MAX_TIMER_MS + 1, /at most 2147483647 \(Node's longest timer\)/);
+});
+
+// One rule for every GRACEFUL_ELB_* var: empty or blank means unset. The list is read from the code, so a var added
+// later is covered too.
+const EVERY_ENV_VAR = [...new Set<string>([...Object.values(ENV_OVERRIDES), ...Object.values(BALANCER_ENV)])];
+const comparable = (r: ResolvedOptions) => {
+  const { logger: _logger, exit: _exit, ...rest } = r;
+  return rest;
+};
+for (const blank of ['', '  ']) {
+  test(`empty env values count as unset (${JSON.stringify(blank)}): ${EVERY_ENV_VAR.join(', ')}`, () => {
+    assert.ok(EVERY_ENV_VAR.length >= 8, EVERY_ENV_VAR.join());
+    const expected = comparable(resolveOptions({ ...base, drainSeconds: 12, healthPath: '/health', instanceId: 'i-fromoption', stateFile: '/var/x.json' }, {}));
+    for (const name of EVERY_ENV_VAR) {
+      const actual = comparable(resolveOptions({ ...base, drainSeconds: 12, healthPath: '/health', instanceId: 'i-fromoption', stateFile: '/var/x.json' }, { [name]: blank }));
+      assert.deepEqual(actual, expected, name);
+    }
+    // The supervisor's stop bound reads GRACEFUL_ELB_DRAIN_SECONDS by the same rule.
+    assert.equal(defaultStopTimeoutSeconds({ GRACEFUL_ELB_DRAIN_SECONDS: blank }), defaultStopTimeoutSeconds({}));
   });
 }

@@ -108,6 +108,26 @@ test("an app exiting with the library's startup-failure code (3) is not restarte
   assert.equal(readLines(pidsFile).length, 1);
 });
 
+for (const [code, why] of [
+  [10, /Auto Scaling is terminating the instance/],
+  [11, /the instance got a Spot interruption notice/],
+] as const) {
+  test(`an app exiting ${code} (the instance is going away) is not restarted; the supervisor ends cleanly`, async (t) => {
+    const stateDir = tempStateDir(t);
+    const pidsFile = join(stateDir, 'pids');
+    const env = { FIXTURE_BEHAVIOUR: 'crash', FIXTURE_CRASH_CODE: String(code), FIXTURE_CRASH_AFTER_MS: '400', FIXTURE_PIDS_FILE: pidsFile };
+    const started = await runCli(['start', '--state-dir', stateDir, '--min-uptime', '100', fixtureApp], { env });
+    assert.equal(started.code, 0, started.stderr);
+    const exited = await waitFor('the supervisor to end', () => {
+      const state = readState(stateDir);
+      return state?.status === 'exited' ? state : undefined;
+    });
+    assert.match(exited.reason ?? '', new RegExp(`exited with code ${code}: ${why.source}.*: not restarted`));
+    assert.equal(exited.app.restarts, 0);
+    assert.equal(readLines(pidsFile).length, 1);
+  });
+}
+
 test('the supervisor gives up after --max-restarts restarts', async (t) => {
   const stateDir = tempStateDir(t);
   const pidsFile = join(stateDir, 'pids');

@@ -12,6 +12,7 @@ import {
   StateFileError,
   StopTimeoutError,
   SupervisorStartError,
+  UnsafeStateDirError,
   ValidateFailedError,
 } from '../src/errors.js';
 import { identifyProcess, isProcessRunning } from '../src/supervisor/processIdentity.js';
@@ -76,14 +77,21 @@ test('process identity: a reused pid (other start time) and a zombie both count 
   assert.equal(isProcessRunning({ ...self, startTicks: String(Number(self.startTicks) + 1) }), false);
   assert.equal(isProcessRunning({ ...self, bootId: 'another-boot' }), false);
 
-  // `sleep 0 &` then exec: the exec'd sleep never reaps its child, which stays a zombie while it runs.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.equal(isProcessRunning({ ...self, uid: (self.uid ?? 0) + 1 }), false, 'another owner');
+  const { uid: _uid, ...withoutOwner } = self;
+  assert.equal(isProcessRunning(withoutOwner), false, 'an identity without its owner matches nothing');
+
+  // A zombie, made deterministically: the background child waits for a line on fd 3 (a background list's stdin is
+  // /dev/null), the shell execs into `sleep`, which never reaps; only once `sleep` runs is the line sent.
+  const parent = spawn('sh', ['-c', 'exec 3<&0; (read line <&3; exit 0) & echo $!; exec sleep 30'], { stdio: ['pipe', 'pipe', 'ignore'] });
   t.after(() => parent.kill('SIGKILL'));
   const [line] = (await once(parent.stdout, 'data')) as [Buffer];
   const zombie = Number(line.toString().trim());
+  await waitFor('the shell to exec into sleep', () => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep');
+  parent.stdin.write('go\n');
   await waitFor('the child to become a zombie', () => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')));
   assert.doesNotThrow(() => process.kill(zombie, 0), 'a zombie still answers signal 0');
-  assert.equal(isProcessRunning({ pid: zombie }), false);
+  assert.equal(isProcessRunning({ ...identifyProcess(zombie), pid: zombie }), false);
 });
 
 test('every deploy error has its stable code, a name, and keeps its cause', () => {
@@ -95,6 +103,7 @@ test('every deploy error has its stable code, a name, and keeps its cause', () =
     [new ValidateFailedError('timeout', 'x', { cause }), 'ERR_GRACEFUL_ELB_VALIDATE_FAILED'],
     [new StateFileError('/s/state.json', 'x', { cause }), 'ERR_GRACEFUL_ELB_STATE_FILE'],
     [new ScriptMismatchError('/a.mjs', '/b.mjs', { cause }), 'ERR_GRACEFUL_ELB_SCRIPT_MISMATCH'],
+    [new UnsafeStateDirError('/tmp/s', 'is world-writable', { cause }), 'ERR_GRACEFUL_ELB_UNSAFE_STATE_DIR'],
   ];
   for (const [err, code] of table) {
     assert.ok(err instanceof GracefulElbError);

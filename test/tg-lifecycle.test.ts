@@ -4,6 +4,7 @@ import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '
 import { createGracefulElb } from '../src/gracefulElb.js';
 import type { LocalElb } from '@graceful-elb/local';
 import { BalancerApiError } from '../src/errors.js';
+import { EXIT_CODES } from '../src/exitCodes.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
 import { closeServer, fetchText, recordingClients as clients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
 
@@ -152,7 +153,8 @@ test('several balancers: one failing is reported by name and does not stop the o
   }, 10_000, 'the Classic ELB and the good group to report the instance in service');
 
   const summary = await handle.shutdown('test');
-  assert.equal(summary.exitCode, 0);
+  assert.equal(summary.exitCode, EXIT_CODES.leaveFailed, 'a balancer not left is reported with its own exit code');
+  assert.deepEqual(summary.balancers.filter((b) => !b.left).map((b) => b.label), ['target-group/missing-tg']);
   const left = lb.status();
   assert.ok(leftClassic(left), JSON.stringify(left.classic[0]?.instances));
   assert.equal(left.targetGroups[0]?.targets[0]?.state, 'draining');

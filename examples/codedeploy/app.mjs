@@ -17,3 +17,4 @@ elb.on('state', (state) => console.log(`graceful-elb: ${state}`));
 
 // On EC2 set HOST=0.0.0.0 so the balancer can reach the app; by default it stays on the loopback.
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' });
+console.log(`app listening on port ${app.server.address().port}`);

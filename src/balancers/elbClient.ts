@@ -11,15 +11,16 @@ export interface ElbClientInput {
 export function elbClientConfig(input: ElbClientInput): {
   region?: string;
   maxAttempts: number;
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 } {
   return {
     ...(input.region !== undefined && { region: input.region }),
     // One attempt: the library's own full-jitter policy (src/retry.ts) is the only retry loop, so the number of
     // calls under throttling stays bounded and visible in the logs instead of multiplying 3 × ours.
     maxAttempts: 1,
-    // The SDK has no timeout by default: an unreachable endpoint would hold a shutdown for minutes.
-    requestHandler: { connectionTimeout: input.apiTimeoutMs, requestTimeout: input.apiTimeoutMs },
+    // The SDK has no timeout by default: an unreachable endpoint would hold a shutdown for minutes. Its
+    // requestTimeout only logs a warning unless told to throw; boundCalls() (boundedClient.ts) is the real bound.
+    requestHandler: { connectionTimeout: input.apiTimeoutMs, requestTimeout: input.apiTimeoutMs, throwOnRequestTimeout: true },
   };
 }
 

@@ -5,6 +5,8 @@ import type { Balancer, BalancerView } from './balancer.js';
 export interface WaitInServiceInput {
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  /** The bound the error names, when `timeoutMs` is what is left of a longer one. @default timeoutMs */
+  readonly boundMs?: number;
   readonly signal?: AbortSignal;
   /** Each answer, for a debug log line. */
   readonly onView?: (view: BalancerView) => void;
@@ -27,7 +29,7 @@ export function waitInService(balancer: Balancer, input: WaitInServiceInput): Pr
       intervalMs: input.intervalMs,
       timeoutMs: input.timeoutMs,
       signal: input.signal,
-      timeoutError: (cause) => new NotInServiceError(balancer.label, input.timeoutMs, lastState, { cause }),
+      timeoutError: (cause) => new NotInServiceError(balancer.label, input.boundMs ?? input.timeoutMs, lastState, { cause }),
     },
   );
 }

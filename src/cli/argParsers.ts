@@ -1,13 +1,14 @@
 import { InvalidArgumentError } from 'commander';
+import { MAX_TIMER_SECONDS } from '../maxTimer.js';
 
 // commander turns an InvalidArgumentError into "error: option '--timeout <seconds>' argument '-3' is
 // invalid. <message>" (or "value '…' from env 'X'"), which names both the flag and the value.
 
-/** Seconds, fractions allowed, greater than 0. */
+/** Seconds, fractions allowed, greater than 0 and at most Node's longest timer (they all become one). */
 export function parseSeconds(value: string): number {
   const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError('Expected a number of seconds greater than 0.');
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TIMER_SECONDS) {
+    throw new InvalidArgumentError(`Expected a number of seconds greater than 0 and at most ${MAX_TIMER_SECONDS} (Node's longest timer, about 24.8 days).`);
   }
   return seconds;
 }

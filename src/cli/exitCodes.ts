@@ -11,4 +11,14 @@ export const EXIT_CODES = {
   usage: 2,
   /** `status` only: nothing is running (as LSB init scripts' `status`). */
   notRunning: 3,
+  /**
+   * `stop`: the app exited but could not leave every balancer (the library's exit code 4): the instance may still be
+   * registered. `--accept-leave-failure` turns it into 0 (the warning is still printed).
+   */
+  leaveFailed: 4,
+  /**
+   * The state dir, the app's folder or a file in it could be written by someone else (not owned by the running user,
+   * group/world-writable, a symlink): nothing was read, signalled or started.
+   */
+  unsafeStateDir: 5,
 } as const;

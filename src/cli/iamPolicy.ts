@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   ACCOUNT_RULE,
+  AUTO_SCALING_GROUP_RULE,
   buildIamPolicy,
   ELB_NAME_RULE,
   REGION_RULE,
@@ -18,6 +19,7 @@ interface IamPolicyCliOptions {
   region?: string;
   account?: string;
   discover?: boolean;
+  autoScalingGroup?: string[];
 }
 
 export function registerIamPolicyCommand(program: Command): void {
@@ -26,10 +28,12 @@ export function registerIamPolicyCommand(program: Command): void {
     .summary('print the least-privilege IAM policy the instance role needs')
     .description(
       'Prints an IAM identity policy (JSON, on stdout) for the instance role: register/deregister scoped to the ' +
-        'named Classic ELBs and target groups, the Describe calls (which IAM cannot scope) on "*". Notes go to stderr.',
+        'named Classic ELBs and target groups, lifecycle actions and Standby scoped to the named Auto Scaling groups, ' +
+        'the Describe calls (which IAM cannot scope) on "*". Notes go to stderr.',
     )
     .option('--elb <name>', 'a Classic ELB name (repeatable)', collect(ruleParser(ELB_NAME_RULE)))
     .option('--target-group-arn <arn>', 'an ALB/NLB target group ARN (repeatable)', collect(ruleParser(TARGET_GROUP_ARN_RULE)))
+    .option('--auto-scaling-group <name>', 'the Auto Scaling group, for scale-in lifecycle actions and Standby deployments (repeatable; * for any)', collect(ruleParser(AUTO_SCALING_GROUP_RULE)))
     .option('--region <region>', 'region of the Classic ELBs (default: *)', ruleParser(REGION_RULE))
     .option('--account <id>', 'account id of the Classic ELBs (default: *)', ruleParser(ACCOUNT_RULE))
     .addOption(
@@ -49,6 +53,7 @@ async function iamPolicy(options: IamPolicyCliOptions): Promise<number> {
     ...(options.region ? { region: options.region } : {}),
     ...(options.account ? { account: options.account } : {}),
     ...(options.discover ? { discover: true } : {}),
+    ...(options.autoScalingGroup ? { autoScalingGroups: options.autoScalingGroup } : {}),
   });
   process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
   for (const note of notes) process.stderr.write(`note: ${note}\n`);

@@ -6,13 +6,12 @@ import { InvalidOptionError } from '../errors.js';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
 import { launchSupervisor } from '../supervisor/launchSupervisor.js';
 import type { SupervisorState } from '../supervisor/stateFile.js';
-import { defaultStateDir } from '../supervisor/statePaths.js';
 import { defaultStopTimeoutSeconds } from '../supervisor/stopTimeout.js';
 import { runSupervisor } from '../supervisor/supervisor.js';
 import { parseCount, parseSeconds } from './argParsers.js';
 import { commandAction } from './commandAction.js';
 import { EXIT_CODES } from './exitCodes.js';
-import { addStateOptions, codeDeployContext, pathsFromOptions, type StateOptions } from './stateOptions.js';
+import { addStateOptions, codeDeployContext, pathsFromOptions, stateDirOf, type StateOptions } from './stateOptions.js';
 
 interface StartOptions extends StateOptions {
   minUptime: number;
@@ -93,7 +92,7 @@ async function start(scriptArg: string, args: string[], options: StartOptions): 
         'start',
         '--foreground',
         '--state-dir',
-        options.stateDir ?? defaultStateDir(),
+        stateDirOf(options),
         '--name',
         options.name,
         '--min-uptime',

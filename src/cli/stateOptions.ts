@@ -1,7 +1,11 @@
 import { Option, type Command } from 'commander';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
-import { defaultStateDir, statePaths, type StatePaths } from '../supervisor/statePaths.js';
+import { checkStateDir, defaultStateDir, statePaths, type StatePaths } from '../supervisor/statePaths.js';
+import { envText } from '../envText.js';
+import { ENV_OVERRIDES } from '../options.js';
 import { parseName, parseNonEmpty } from './argParsers.js';
+
+const STATE_DIR_ENV = ENV_OVERRIDES.stateDir;
 
 export interface StateOptions {
   stateDir?: string;
@@ -12,9 +16,11 @@ export interface StateOptions {
 export function addStateOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--state-dir <dir>', 'where the state, lock and logs live (default: ~/.local/state/graceful-elb)')
-        .env('GRACEFUL_ELB_STATE_DIR')
-        .argParser(parseNonEmpty),
+      // Not commander's .env(): it hands an empty GRACEFUL_ELB_STATE_DIR to the parser, and for every GRACEFUL_ELB_*
+      // var empty means unset (stateDirOf reads it).
+      new Option('--state-dir <dir>', `where the state, lock and logs live (env: ${STATE_DIR_ENV}; default: ~/.local/state/graceful-elb)`).argParser(
+        parseNonEmpty,
+      ),
     )
     .addOption(
       new Option('--name <name>', 'the app within the state dir, for several apps on one machine')
@@ -23,8 +29,16 @@ export function addStateOptions(command: Command): Command {
     );
 }
 
+/** --state-dir, else GRACEFUL_ELB_STATE_DIR (empty counts as unset), else the default. */
+export function stateDirOf(options: StateOptions): string {
+  return options.stateDir ?? envText(process.env[STATE_DIR_ENV]) ?? defaultStateDir();
+}
+
+/** The app's paths; an existing state dir someone else could write to is refused here, for every command. */
 export function pathsFromOptions(options: StateOptions): StatePaths {
-  return statePaths(options.stateDir ?? defaultStateDir(), options.name);
+  const paths = statePaths(stateDirOf(options), options.name);
+  checkStateDir(paths);
+  return paths;
 }
 
 /** "(ApplicationStop, deployment d-123)" when run from a CodeDeploy hook, for the agent's log. */

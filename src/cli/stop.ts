@@ -8,6 +8,7 @@ import { addStateOptions, codeDeployContext, pathsFromOptions, type StateOptions
 
 interface StopOptions extends StateOptions {
   timeout?: number;
+  acceptLeaveFailure?: boolean;
 }
 
 export function registerStopCommand(program: Command): void {
@@ -18,7 +19,7 @@ export function registerStopCommand(program: Command): void {
       'Asks the supervisor to stop the app: SIGTERM, then SIGKILL if it has not exited within the bound, then the ' +
         'supervisor exits. Waits for all of it. Exit 0 when the app exited on SIGTERM, and when nothing was running ' +
         '(CodeDeploy runs the previous revision’s ApplicationStop even if it never started); exit 1 when SIGKILL was ' +
-        'needed.',
+        'needed; exit 4 when the app could not leave a balancer (the instance may still be registered).',
     )
     .argument('[script]', 'only stop if the supervisor runs this script');
   addStateOptions(command)
@@ -28,6 +29,7 @@ export function registerStopCommand(program: Command): void {
         'SIGTERM→SIGKILL bound (default: the one recorded by start: drainSeconds + 15)',
       ).argParser(parseSeconds),
     )
+    .option('--accept-leave-failure', 'exit 0 even when the app could not leave a balancer (the warning is still printed)')
     .action(commandAction((script: string | undefined, options: StopOptions) => stop(script, options)));
 }
 
@@ -50,5 +52,12 @@ async function stop(script: string | undefined, options: StopOptions): Promise<n
   process.stdout.write(
     `graceful-elb stop: app pid ${result.pid} ${how} ${(result.elapsedMs / 1000).toFixed(1)} s after SIGTERM${without}${context}\n`,
   );
+  if (result.leaveFailed !== undefined) {
+    process.stderr.write(
+      `graceful-elb stop: warning: the instance may still be registered with a load balancer: ${result.leaveFailed}` +
+        `${options.acceptLeaveFailure ? ' (accepted: --accept-leave-failure)' : ''}\n`,
+    );
+    if (!options.acceptLeaveFailure) return EXIT_CODES.leaveFailed;
+  }
   return EXIT_CODES.ok;
 }

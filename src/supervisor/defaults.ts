@@ -17,9 +17,10 @@ export const SUPERVISOR_DEFAULTS = {
   maxRestarts: 10,
   /**
    * Exit codes after which the app is not restarted: the library exits with `startupFailed` (when
-   * `exitOnStartupFailure` is set) because its health route or the balancer failed, which a restart does not cure.
+   * `exitOnStartupFailure` is set) because its health route or the balancer failed, which a restart does not cure;
+   * with `autoScalingTerminated` or `spotInterrupted` because the instance itself is going away.
    */
-  finalExitCodes: [LIBRARY_EXIT_CODES.startupFailed] as readonly number[],
+  finalExitCodes: [LIBRARY_EXIT_CODES.startupFailed, LIBRARY_EXIT_CODES.autoScalingTerminated, LIBRARY_EXIT_CODES.spotInterrupted] as readonly number[],
   /**
    * The library's default drainSeconds; the stop bound is derived from it when GRACEFUL_ELB_DRAIN_SECONDS
    * is unset in the app's environment.

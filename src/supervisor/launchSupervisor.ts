@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, renameSync } from 'node:fs';
+import { closeSync, renameSync } from 'node:fs';
 import { AlreadyRunningError, SupervisorStartError } from '../errors.js';
+import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { fileSize, logTail } from './logTail.js';
 import { pollUntil } from './pollUntil.js';
@@ -31,7 +32,7 @@ export async function launchSupervisor(options: LaunchOptions): Promise<Supervis
     renameSync(paths.supervisorLog, `${paths.supervisorLog}.1`);
   }
   const logOffset = fileSize(paths.supervisorLog);
-  const logFd = openSync(paths.supervisorLog, 'a', 0o600);
+  const logFd = openPrivateAppend(paths.supervisorLog);
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
   const child = (() => {

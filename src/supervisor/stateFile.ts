@@ -1,5 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { StateFileError } from '../errors.js';
+import { StateFileError, UnsafeStateDirError } from '../errors.js';
+import { readPrivateFile, writePrivateFileAtomic } from '../privateFiles.js';
 import type { LifecycleState } from '../lifecycleMessage.js';
 import type { ProcessIdentity } from './processIdentity.js';
 
@@ -48,13 +48,14 @@ export interface StopRequest {
 
 /** The parsed JSON, or undefined when the file does not exist. */
 export function readJsonFile<T>(path: string): T | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readPrivateFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (err instanceof UnsafeStateDirError) throw err;
     throw new StateFileError(path, 'Cannot read the state file', { cause: err });
   }
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
   } catch (err) {
@@ -67,12 +68,10 @@ export function readJsonFile<T>(path: string): T | undefined {
  * see the old or the new content, never half of it (rename is atomic within one filesystem).
  */
 export function writeJsonFileAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    writePrivateFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    if (err instanceof UnsafeStateDirError) throw err;
     throw new StateFileError(path, 'Cannot write the state file', { cause: err });
   }
 }

@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { checkPrivateDir, ensurePrivateDir } from '../privateDir.js';
 
 export { defaultStateDir } from '../stateDir.js';
 
 /** The files of one supervised app: `<stateDir>/<name>/…`. */
 export interface StatePaths {
+  /** The state dir itself (`--state-dir`), shared by the apps of one user. */
+  root: string;
   /** `<stateDir>/<name>` */
   dir: string;
   /** SupervisorState as JSON, replaced atomically on every change. */
@@ -23,6 +25,7 @@ export interface StatePaths {
 export function statePaths(stateDir: string, name: string): StatePaths {
   const dir = resolve(stateDir, name);
   return {
+    root: resolve(stateDir),
     dir,
     state: join(dir, 'state.json'),
     lock: join(dir, 'supervisor.lock'),
@@ -33,7 +36,17 @@ export function statePaths(stateDir: string, name: string): StatePaths {
   };
 }
 
-/** Creates the directory readable by its owner only: the logs may hold whatever the app prints. */
+/**
+ * Creates the state dir and the app's folder readable by their owner only (the logs may hold whatever the app
+ * prints), and refuses either one when someone else owns it or may write to it (UnsafeStateDirError).
+ */
 export function ensureStateDir(paths: StatePaths): void {
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(paths.root);
+  ensurePrivateDir(paths.dir);
+}
+
+/** The same refusal for commands that only read (missing dirs pass: nothing is running there). */
+export function checkStateDir(paths: StatePaths): void {
+  checkPrivateDir(paths.root);
+  checkPrivateDir(paths.dir);
 }

@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import { ScriptMismatchError, StopTimeoutError } from '../errors.js';
+import { EXIT_CODES as LIBRARY_EXIT_CODES } from '../exitCodes.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { pollUntil } from './pollUntil.js';
 import { isProcessRunning, type ProcessIdentity } from './processIdentity.js';
 import { readState, writeJsonFileAtomic, type StopRequest, type SupervisorState } from './stateFile.js';
 import type { StatePaths } from './statePaths.js';
+
+/** LeaveFailedError's code, as the library sends it over IPC. */
+const LEAVE_FAILED_CODE = 'ERR_GRACEFUL_ELB_LEAVE_FAILED';
 
 export interface StopOptions {
   paths: StatePaths;
@@ -16,7 +20,15 @@ export interface StopOptions {
 
 export type StopResult =
   | { stopped: false; last?: SupervisorState }
-  | { stopped: true; pid: number; elapsedMs: number; state: SupervisorState; withoutSupervisor: boolean };
+  | {
+      stopped: true;
+      pid: number;
+      elapsedMs: number;
+      state: SupervisorState;
+      withoutSupervisor: boolean;
+      /** The app reported it could not leave every balancer (exit 4, LEAVE_FAILED): what it said. */
+      leaveFailed?: string;
+    };
 
 /**
  * Stops the supervised app: a stop request (the bound) is written, the supervisor gets SIGTERM, sends
@@ -58,7 +70,20 @@ export async function stopApp(options: StopOptions): Promise<StopResult> {
   if (final.stop?.escalatedAt !== undefined) {
     throw new StopTimeoutError(pid, timeoutSeconds, 'it was killed with SIGKILL (its drain was cut short)');
   }
-  return { stopped: true, pid, elapsedMs: Date.now() - startedAt, state: final, withoutSupervisor: false };
+  const leaveFailed = leaveFailure(final, pid);
+  return { stopped: true, pid, elapsedMs: Date.now() - startedAt, state: final, withoutSupervisor: false, ...(leaveFailed !== undefined && { leaveFailed }) };
+}
+
+/**
+ * What the library said when it could not leave a balancer: its last lifecycle message carries LEAVE_FAILED, or the
+ * app exited with the library's leave-failed code (4) without a message reaching the supervisor.
+ */
+function leaveFailure(state: SupervisorState, pid: number): string | undefined {
+  const error = state.lifecycle?.error;
+  if (error?.code === LEAVE_FAILED_CODE) return error.message;
+  const exit = state.lastExit;
+  if (exit?.pid === pid && exit.code === LIBRARY_EXIT_CODES.leaveFailed) return `the app exited with code ${exit.code}: it could not leave every balancer`;
+  return undefined;
 }
 
 /** The supervisor died (SIGKILL, OOM) but its app lives on: signal the app directly. */

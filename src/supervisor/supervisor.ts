@@ -3,8 +3,10 @@ import type { Readable } from 'node:stream';
 import { Monitor } from 'forever-monitor';
 import type { Logger } from 'pino';
 import { isLifecycleMessage } from '../lifecycleMessage.js';
+import { MAX_TIMER_SECONDS } from '../maxTimer.js';
+import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
-import { describeExit } from './describeExit.js';
+import { describeExit, finalExitReason, instanceLeaving } from './describeExit.js';
 import { identifyProcess, type ProcessIdentity } from './processIdentity.js';
 import { readJsonFile, writeJsonFileAtomic, type StopRequest, type SupervisorState } from './stateFile.js';
 import { ensureStateDir, type StatePaths } from './statePaths.js';
@@ -27,7 +29,7 @@ export interface SupervisorOptions {
 
 export interface SupervisorOutcome {
   status: 'stopped' | 'exited';
-  /** 0: stopped, the app exited on SIGTERM. 1: the app died for good, or needed SIGKILL. */
+  /** 0: stopped, the app exited on SIGTERM, or left because the instance is going away. 1: the app died for good, or needed SIGKILL. */
   exitCode: 0 | 1;
   reason?: string;
 }
@@ -54,8 +56,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
 
 function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<SupervisorOutcome> {
   const { paths, logger } = options;
-  const outLog = createWriteStream(paths.outLog, { flags: 'a', mode: 0o600 });
-  const errLog = createWriteStream(paths.errLog, { flags: 'a', mode: 0o600 });
+  const outLog = createWriteStream(paths.outLog, { fd: openPrivateAppend(paths.outLog) });
+  const errLog = createWriteStream(paths.errLog, { fd: openPrivateAppend(paths.errLog) });
   const state: SupervisorState = {
     version: 1,
     name: options.name,
@@ -158,11 +160,11 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       const how = exit ? describeExit(exit.code, exit.signal) : 'exited';
       const final = exit?.code != null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(exit.code);
       const reason = final
-        ? `the app ${how}: the library gave up starting (health route or balancer failed): not restarted`
+        ? `the app ${how}: ${finalExitReason(exit.code ?? 0)}: not restarted`
         : spinning
         ? `the app ${how} ${exit?.uptimeMs ?? 0} ms after its start, sooner than minUptime (${options.minUptimeMs} ms): not restarted`
         : `the app ${how}; it has exited ${state.app.restarts + 1} times (max restarts ${options.maxRestarts}): not restarted`;
-      void finish({ status: 'exited', exitCode: 1, reason });
+      void finish({ status: 'exited', exitCode: instanceLeaving(exit?.code ?? null) ? 0 : 1, reason });
     };
 
     const onError = (error: Error): void => {
@@ -247,7 +249,7 @@ function takeStopRequest(path: string): StopRequest | undefined {
   rmSync(path, { force: true });
   if (request === undefined) return undefined;
   const fresh = Date.now() - request.requestedAt < SUPERVISOR_DEFAULTS.stopRequestMaxAgeMs;
-  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0;
+  const valid = typeof request.timeoutSeconds === 'number' && request.timeoutSeconds > 0 && request.timeoutSeconds <= MAX_TIMER_SECONDS;
   return fresh && valid ? request : undefined;
 }
 

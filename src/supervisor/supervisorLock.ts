@@ -1,5 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { AlreadyRunningError } from '../errors.js';
+import { rmSync } from 'node:fs';
+import { AlreadyRunningError, UnsafeStateDirError } from '../errors.js';
+import { createPrivateFile, readPrivateFile } from '../privateFiles.js';
 import { isProcessRunning, type ProcessIdentity } from './processIdentity.js';
 
 /**
@@ -9,11 +10,14 @@ import { isProcessRunning, type ProcessIdentity } from './processIdentity.js';
 export function lockHolder(lockPath: string): ProcessIdentity | undefined {
   let holder: ProcessIdentity;
   try {
-    holder = JSON.parse(readFileSync(lockPath, 'utf8')) as ProcessIdentity;
-  } catch {
-    // Missing, or torn by a crash between create and write: either way nobody holds it.
+    holder = JSON.parse(readPrivateFile(lockPath) ?? 'null') as ProcessIdentity;
+  } catch (err) {
+    // A planted symlink or someone else's file is not a lock to trust, nor one to take over.
+    if (err instanceof UnsafeStateDirError) throw err;
+    // Torn by a crash between create and write: nobody holds it.
     return undefined;
   }
+  if (holder === null) return undefined;
   return isProcessRunning(holder) ? holder : undefined;
 }
 
@@ -26,7 +30,7 @@ export function lockHolder(lockPath: string): ProcessIdentity | undefined {
 export function acquireLock(lockPath: string, stateDir: string, self: ProcessIdentity): void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(lockPath, JSON.stringify(self), { flag: 'wx', mode: 0o600 });
+      createPrivateFile(lockPath, JSON.stringify(self));
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -41,8 +45,8 @@ export function acquireLock(lockPath: string, stateDir: string, self: ProcessIde
 /** Remove the lock if `self` still holds it. */
 export function releaseLock(lockPath: string, self: ProcessIdentity): void {
   try {
-    const holder = JSON.parse(readFileSync(lockPath, 'utf8')) as ProcessIdentity;
-    if (holder.pid === self.pid) rmSync(lockPath, { force: true });
+    const holder = JSON.parse(readPrivateFile(lockPath) ?? 'null') as ProcessIdentity | null;
+    if (holder?.pid === self.pid) rmSync(lockPath, { force: true });
   } catch {
     // Already gone.
   }

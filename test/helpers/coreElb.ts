@@ -2,7 +2,7 @@
 // with fast health checks on ephemeral ports, the state the API reports, and forked apps whose address the balancer
 // learns the moment they listen.
 import { DescribeInstanceHealthCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { startLocalElb, type LocalElb } from '@graceful-elb/local';
+import { startLocalElb, type LocalElb, type LocalElbConfig } from '@graceful-elb/local';
 import { clientsFor } from '../../packages/local/test/mock-helpers.js';
 import { fork, type Forked } from './fork.js';
 
@@ -17,6 +17,9 @@ export interface CoreElbOptions {
   instances?: Record<string, string>;
   /** @default 1000 (the local ELB's) */
   propagationDelayMs?: number;
+  /** Auto Scaling groups and Spot instances, as in the local ELB's config. */
+  autoScalingGroups?: LocalElbConfig['autoScalingGroups'];
+  spotInstances?: LocalElbConfig['spotInstances'];
 }
 
 /**
@@ -47,6 +50,8 @@ export function startCoreElb(options: CoreElbOptions = {}): Promise<LocalElb> {
       })),
       loadBalancers: [],
       targetGroups: [],
+      ...(options.autoScalingGroups !== undefined && { autoScalingGroups: options.autoScalingGroups }),
+      ...(options.spotInstances !== undefined && { spotInstances: options.spotInstances }),
     },
   });
 }
@@ -73,7 +78,9 @@ export async function instanceHealth(lb: LocalElb, balancer: string, instanceId:
  * balancer at it on that line, before the library can have registered (it probes its own health route first).
  */
 export function forkInstance(lb: LocalElb, script: string, instanceId: string, env: Record<string, string>, isListening: (line: Record<string, unknown>) => boolean): Forked {
-  return fork(script, { ...lb.env, GRACEFUL_ELB_INSTANCE_ID: instanceId, ...env }, (line) => {
+  // IMDS answers as this instance (its Auto Scaling and Spot items are per instance).
+  const imds = { AWS_EC2_METADATA_SERVICE_ENDPOINT: `${lb.endpoint}/_local/imds/${instanceId}` };
+  return fork(script, { ...lb.env, ...imds, GRACEFUL_ELB_INSTANCE_ID: instanceId, ...env }, (line) => {
     if (isListening(line) && typeof line.port === 'number') lb.setInstanceAddress(instanceId, `127.0.0.1:${line.port}`);
   });
 }

@@ -15,6 +15,9 @@ import { measureIdleShutdown, type IdleShutdownResult } from './idleShutdown.js'
 import { measureOverhead, type OverheadResult } from './overhead.js';
 import { duration, markdownTable, seconds } from './stats.js';
 
+/** AWS's default deregistration delay, which the target-group rows are scaled to. */
+const AWS_DEFAULT_DELAY_SECONDS = 300;
+
 const SECTIONS = ['approaches', 'targetgroups', 'overhead', 'idle', 'dataplane'] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -98,9 +101,6 @@ log('');
 log(markdown);
 log('');
 log(`Saved bench/results/bench-${stamp}.md and .json`);
-
-/** AWS's default deregistration delay, which the target-group rows are scaled to. */
-const AWS_DEFAULT_DELAY_SECONDS = 300;
 
 function targetGroupModel(a: ApproachResult): { mode: string; balancer: string; measured: FleetModel; atAwsDefaultDelay: FleetModel } {
   const oneAtATime = { kind: 'OneAtATime' } as const;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerDemoCommand } from './cli/demo.js';
+import { registerLocalControlCommands } from './cli/localControl.js';
 import { registerMockCommand } from './cli/mock.js';
 import { localPackageRoot } from './packageRoots.js';
 
@@ -19,5 +20,6 @@ const program = new Command('graceful-elb-local')
 
 registerMockCommand(program);
 registerDemoCommand(program);
+registerLocalControlCommands(program);
 
 await program.parseAsync(process.argv);

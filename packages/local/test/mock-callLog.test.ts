@@ -71,6 +71,7 @@ test('Classic calls: action, version, balancer, instance ids, status, request id
       loadBalancer: 'web',
       targetGroup: null,
       targetGroupArn: null,
+      autoScalingGroup: null,
       instanceIds: [ID],
       status: 200,
       error: null,

@@ -93,7 +93,7 @@ async function start(flags: MockFlags): Promise<LocalElb> {
 /** `ephemeral`: every listener was asked for a free port, so a port differing from the declared one is no news. */
 function printBanner(lb: LocalElb, ephemeral: boolean): void {
   const lines = [
-    `Local ELB on ${lb.endpoint} (ELB Query API, instance metadata, status at ${lb.endpoint}/_local/status, API calls at ${lb.endpoint}/_local/calls)`,
+    `Local ELB on ${lb.endpoint} (ELB and Auto Scaling Query APIs, instance metadata, status at ${lb.endpoint}/_local/status, API calls at ${lb.endpoint}/_local/calls)`,
     '',
     'Listeners:',
     ...lb.listeners.map((l) => `  ${l.balancer} (${l.type})  ${l.url}${l.port === l.declaredPort || ephemeral ? '' : `  (declared port ${l.declaredPort} was unavailable)`}`),

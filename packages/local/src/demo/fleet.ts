@@ -54,7 +54,8 @@ export function provisionFleet(
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|GRACEFUL_ELB_)/.test(name)));
   return allocated.map(({ id, port }) => {
     const stateDir = join(settings.runDir, 'instances', id);
-    mkdirSync(stateDir, { recursive: true });
+    // 0700: the supervisor refuses a state dir others can write (a umask of 002 would leave it group-writable).
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const env: NodeJS.ProcessEnv = {
       ...inherited,
       ...balancer.env,

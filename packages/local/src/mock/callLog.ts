@@ -13,7 +13,9 @@ export interface CallScope {
   /** The name inside `TargetGroupArn` (or `Name` on CreateTargetGroup). */
   targetGroup: string | null;
   targetGroupArn: string | null;
-  /** `Instances.member.N.InstanceId` (Classic) or `Targets.member.N.Id` (ELBv2), in list order. */
+  /** Auto Scaling's `AutoScalingGroupName`. */
+  autoScalingGroup: string | null;
+  /** `Instances.member.N.InstanceId` (Classic), `Targets.member.N.Id` (ELBv2), `InstanceIds.member.N` or `InstanceId` (Auto Scaling), in list order. */
   instanceIds: string[];
 }
 
@@ -40,6 +42,7 @@ const MAX_FIELD_CHARS = 256;
 const MAX_INSTANCE_IDS = 100;
 const CLASSIC_INSTANCE = /^Instances\.member\.([1-9]\d{0,5})\.InstanceId$/;
 const V2_TARGET = /^Targets\.member\.([1-9]\d{0,5})\.Id$/;
+const AUTO_SCALING_INSTANCE = /^InstanceIds\.member\.([1-9]\d{0,5})$/;
 
 export function callScope(params: QueryRequest, version: string | undefined): CallScope {
   const action = bounded(params.raw('Action'));
@@ -54,14 +57,15 @@ export function callScope(params: QueryRequest, version: string | undefined): Ca
 
   const ids: Array<[number, string]> = [];
   for (const [key, value] of params.rawEntries()) {
-    const match = CLASSIC_INSTANCE.exec(key) ?? V2_TARGET.exec(key);
+    const match = CLASSIC_INSTANCE.exec(key) ?? V2_TARGET.exec(key) ?? AUTO_SCALING_INSTANCE.exec(key);
     if (match) ids.push([Number(match[1]), value.slice(0, MAX_FIELD_CHARS)]);
+    else if (key === 'InstanceId') ids.push([0, value.slice(0, MAX_FIELD_CHARS)]);
   }
   const instanceIds = ids
     .sort((a, b) => a[0] - b[0])
     .slice(0, MAX_INSTANCE_IDS)
     .map(([, id]) => id);
-  return { action, loadBalancer, targetGroup, targetGroupArn, instanceIds };
+  return { action, loadBalancer, targetGroup, targetGroupArn, autoScalingGroup: bounded(params.raw('AutoScalingGroupName')), instanceIds };
 }
 
 /**

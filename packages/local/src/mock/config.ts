@@ -19,6 +19,31 @@ export interface LocalElbConfig {
   classic?: ClassicBalancerConfig[];
   loadBalancers?: LoadBalancerConfig[];
   targetGroups?: TargetGroupConfig[];
+  /** Auto Scaling groups (API 2011-01-01): their instances, attached balancers and lifecycle hooks. */
+  autoScalingGroups?: AutoScalingGroupConfig[];
+  /** Instances IMDS reports as Spot (`instance-life-cycle: spot`); any instance may still be sent a notice. */
+  spotInstances?: string[];
+}
+
+export interface AutoScalingGroupConfig {
+  name: string;
+  /** Instances in the group, InService from the start. */
+  instances?: string[];
+  /** Classic ELBs attached to the group: scale-in and EnterStandby deregister the instance from them first. */
+  loadBalancers?: string[];
+  /** Target groups (names) attached to the group, likewise. */
+  targetGroups?: string[];
+  /** As on AWS, informational here: `EC2` or `ELB`. */
+  healthCheckType?: 'EC2' | 'ELB';
+  lifecycleHooks?: Array<{
+    name: string;
+    /** @default 'autoscaling:EC2_INSTANCE_TERMINATING' */
+    transition?: 'autoscaling:EC2_INSTANCE_TERMINATING' | 'autoscaling:EC2_INSTANCE_LAUNCHING';
+    /** Seconds in Terminating:Wait before `defaultResult` applies; a heartbeat restarts it. AWS: 30..7200, default 3600. */
+    heartbeatTimeoutSeconds?: number;
+    /** @default 'ABANDON' (AWS's default) */
+    defaultResult?: 'CONTINUE' | 'ABANDON';
+  }>;
 }
 
 export interface ClassicBalancerConfig {
@@ -121,6 +146,24 @@ export interface ResolvedLocalElbConfig {
   classic: ClassicBalancerSpec[];
   loadBalancers: LoadBalancerSpec[];
   targetGroups: TargetGroupSpec[];
+  autoScalingGroups: AutoScalingGroupSpec[];
+  spotInstances: string[];
+}
+
+export interface LifecycleHookSpec {
+  name: string;
+  transition: 'autoscaling:EC2_INSTANCE_TERMINATING' | 'autoscaling:EC2_INSTANCE_LAUNCHING';
+  heartbeatTimeoutSeconds: number;
+  defaultResult: 'CONTINUE' | 'ABANDON';
+}
+
+export interface AutoScalingGroupSpec {
+  name: string;
+  instances: string[];
+  loadBalancers: string[];
+  targetGroups: string[];
+  healthCheckType: 'EC2' | 'ELB';
+  lifecycleHooks: LifecycleHookSpec[];
 }
 
 /** The embedded setup: Classic `web` and ALB `web-alb` → `web-tg`, with fast local health checks (see defaults.ts). */
@@ -176,7 +219,7 @@ export function loadLocalElbConfigFile(path: string): ResolvedLocalElbConfig {
 /** Validates a config object (never mutates it) and applies the defaults. */
 export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
   const root = object(input, 'config');
-  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'targetRegistrationLagMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups']);
+  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'targetRegistrationLagMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups', 'autoScalingGroups', 'spotInstances']);
   const instances: Record<string, string> = {};
   const instancesInput = optional(root.instances, (v) => object(v, 'instances'));
   for (const [id, address] of Object.entries(instancesInput ?? {})) {
@@ -201,7 +244,27 @@ export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
     }),
   );
 
+  const autoScalingGroups = optional(root.autoScalingGroups, (v) => array(v, 'autoScalingGroups'))?.map((g, i) => autoScalingGroupSpec(g, `autoScalingGroups[${i}]`)) ?? [];
+  unique(autoScalingGroups.map((g) => g.name), 'autoScalingGroups', 'name');
+  const grouped = new Set<string>();
+  autoScalingGroups.forEach((group, i) => {
+    group.loadBalancers.forEach((name, j) => {
+      if (!classic.some((c) => c.name === name)) throw new LocalElbConfigError(`autoScalingGroups[${i}].loadBalancers[${j}]`, name, 'the name of a Classic ELB in `classic`');
+    });
+    group.targetGroups.forEach((name, j) => {
+      if (!targetGroups.some((t) => t.name === name)) throw new LocalElbConfigError(`autoScalingGroups[${i}].targetGroups[${j}]`, name, 'the name of a target group in `targetGroups`');
+    });
+    group.instances.forEach((id, j) => {
+      // An instance belongs to one group at most, as on AWS.
+      if (grouped.has(id)) throw new LocalElbConfigError(`autoScalingGroups[${i}].instances[${j}]`, id, 'in one Auto Scaling group only');
+      grouped.add(id);
+    });
+  });
+  const spotInstances = (optional(root.spotInstances, (v) => array(v, 'spotInstances')) ?? []).map((id, i) => instanceId(id, `spotInstances[${i}]`));
+
   return {
+    autoScalingGroups,
+    spotInstances,
     region: optional(root.region, (v) => string(v, 'region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like us-east-1')) ?? LOCAL_ELB_DEFAULTS.region,
     accountId: optional(root.accountId, (v) => string(String(v), 'accountId', /^\d{12}$/, 'a 12-digit account id')) ?? LOCAL_ELB_DEFAULTS.accountId,
     propagationDelayMs: optional(root.propagationDelayMs, (v) => number(v, 'propagationDelayMs', 0, 600_000)),
@@ -259,6 +322,34 @@ function classicSpec(input: unknown, path: string): ClassicBalancerSpec {
     },
     idleTimeoutSeconds: optional(c.idleTimeoutSeconds, (v) => number(v, `${path}.idleTimeoutSeconds`, 1, 4000)) ?? LOCAL_ELB_DEFAULTS.local.idleTimeoutSeconds,
     instances: (optional(c.instances, (v) => array(v, `${path}.instances`)) ?? []).map((id, i) => instanceId(id, `${path}.instances[${i}]`)),
+  };
+}
+
+function autoScalingGroupSpec(input: unknown, path: string): AutoScalingGroupSpec {
+  const g = object(input, path);
+  knownKeys(g, path, ['name', 'instances', 'loadBalancers', 'targetGroups', 'healthCheckType', 'lifecycleHooks']);
+  const names = (key: string): string[] => (optional(g[key], (v) => array(v, `${path}.${key}`)) ?? []).map((n, i) => string(n, `${path}.${key}[${i}]`));
+  const hooks = (optional(g.lifecycleHooks, (v) => array(v, `${path}.lifecycleHooks`)) ?? []).map((h, i): LifecycleHookSpec => {
+    const hp = `${path}.lifecycleHooks[${i}]`;
+    const hook = object(h, hp);
+    knownKeys(hook, hp, ['name', 'transition', 'heartbeatTimeoutSeconds', 'defaultResult']);
+    const transitions = ['autoscaling:EC2_INSTANCE_TERMINATING', 'autoscaling:EC2_INSTANCE_LAUNCHING'];
+    return {
+      name: string(hook.name, `${hp}.name`, /^[A-Za-z0-9\-_/]{1,255}$/, 'a hook name (1-255 letters, digits, - _ /)'),
+      transition: (optional(hook.transition, (v) => oneOf(v, `${hp}.transition`, transitions)) ?? transitions[0]) as LifecycleHookSpec['transition'],
+      // Below AWS's 30 s minimum on purpose, like the local health checks: a local hook timeout need not take minutes.
+      heartbeatTimeoutSeconds: optional(hook.heartbeatTimeoutSeconds, (v) => integer(v, `${hp}.heartbeatTimeoutSeconds`, 1, 7200)) ?? LOCAL_ELB_DEFAULTS.autoScaling.heartbeatTimeoutSeconds,
+      defaultResult: (optional(hook.defaultResult, (v) => oneOf(v, `${hp}.defaultResult`, ['CONTINUE', 'ABANDON'])) ?? LOCAL_ELB_DEFAULTS.autoScaling.defaultResult) as 'CONTINUE' | 'ABANDON',
+    };
+  });
+  unique(hooks.map((h) => h.name), `${path}.lifecycleHooks`, 'name');
+  return {
+    name: string(g.name, `${path}.name`, /^[\u0020-\uD7FF\uE000-\uFFFD]{1,255}$/, 'a group name (1-255 characters)'),
+    instances: (optional(g.instances, (v) => array(v, `${path}.instances`)) ?? []).map((id, i) => instanceId(id, `${path}.instances[${i}]`)),
+    loadBalancers: names('loadBalancers'),
+    targetGroups: names('targetGroups'),
+    healthCheckType: (optional(g.healthCheckType, (v) => oneOf(v, `${path}.healthCheckType`, ['EC2', 'ELB'])) ?? 'EC2') as 'EC2' | 'ELB',
+    lifecycleHooks: hooks,
   };
 }
 

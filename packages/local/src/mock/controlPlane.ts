@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { AUTO_SCALING_API_VERSION, autoScalingActions } from './autoScalingApi.js';
+import type { AutoScalingStore } from './autoScalingStore.js';
 import { AwsQueryError } from './errors.js';
 import { callScope, type CallLog, type CallScope } from './callLog.js';
 import { CLASSIC_API_VERSION, classicActions, type ActionHandler } from './classicApi.js';
@@ -14,8 +16,8 @@ import { V2_API_VERSION, v2Actions } from './v2Api.js';
 const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The ELB Query API endpoint: reads the form body (bounded), dispatches on Version (nine action names exist in
- * both APIs), applies injected faults, and answers exactly as AWS does on the wire. Never throws to the server:
+ * The Query API endpoint of ELB, ELBv2 and Auto Scaling: reads the form body (bounded), dispatches on Version
+ * (nine action names exist in both ELB APIs), applies injected faults, and answers exactly as AWS does on the wire. Never throws to the server:
  * every failure becomes an `<ErrorResponse>`.
  */
 export class ControlPlane {
@@ -30,8 +32,13 @@ export class ControlPlane {
    * `settled`: awaited before a success answer, so a listener created by the call is bound when the client hears back.
    * `calls`: every call read to its end is recorded there once answered (or reset).
    */
-  constructor(options: { store: LocalElbStore; faults: Faults; logger: Logger; maxBodyBytes: number; settled: () => Promise<void>; calls: CallLog }) {
-    this.tables = { [CLASSIC_API_VERSION]: classicActions(options.store), [V2_API_VERSION]: v2Actions(options.store) };
+  constructor(options: { store: LocalElbStore; autoScaling: AutoScalingStore; faults: Faults; logger: Logger; maxBodyBytes: number; settled: () => Promise<void>; calls: CallLog }) {
+    this.tables = {
+      [CLASSIC_API_VERSION]: classicActions(options.store),
+      [V2_API_VERSION]: v2Actions(options.store),
+      // One endpoint for the three APIs, as AWS_ENDPOINT_URL_AUTO_SCALING may point at the same URL: Version tells them apart.
+      [AUTO_SCALING_API_VERSION]: autoScalingActions(options.autoScaling),
+    };
     this.logger = options.logger;
     this.faults = options.faults;
     this.maxBodyBytes = options.maxBodyBytes;
@@ -138,7 +145,7 @@ interface CallContext {
 
 /** A body refused for its size is never parsed: the call names nothing. */
 function unreadScope(): CallScope {
-  return { action: null, loadBalancer: null, targetGroup: null, targetGroupArn: null, instanceIds: [] };
+  return { action: null, loadBalancer: null, targetGroup: null, targetGroupArn: null, autoScalingGroup: null, instanceIds: [] };
 }
 
 /**

@@ -38,6 +38,20 @@ export const LOCAL_ELB_DEFAULTS = {
     healthCheck: { path: '/', intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 5, unhealthyThreshold: 2, matcher: '200' },
     deregistrationDelaySeconds: 300,
   },
+  /** Auto Scaling (API 2011-01-01) as AWS does it. */
+  autoScaling: {
+    /** A lifecycle hook's HeartbeatTimeout when none is given. */
+    heartbeatTimeoutSeconds: 3600,
+    /** A lifecycle hook's DefaultResult when none is given. */
+    defaultResult: 'ABANDON',
+    /** The global timeout of a lifecycle action: 100 × HeartbeatTimeout, at most 48 hours. */
+    globalTimeoutFactor: 100,
+    globalTimeoutMaxSeconds: 172_800,
+    /** A Spot interruption notice comes this long before the interruption. */
+    spotNoticeSeconds: 120,
+    /** How often a scale-in or standby checks whether the attached balancers finished deregistering. */
+    deregistrationCheckMs: 100,
+  },
   /** AWS default idle timeout of an ALB. */
   loadBalancerIdleTimeoutSeconds: 60,
 

@@ -3,7 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 
+/** Per-instance metadata that changes while the instance runs (Auto Scaling, Spot). */
+export interface InstanceNotices {
+  targetLifecycleState(instanceId: string): string | undefined;
+  instanceLifeCycle(instanceId: string): 'spot' | 'on-demand';
+  spotNotice(instanceId: string): { action: string; time: Date } | undefined;
+  rebalanceNotice(instanceId: string): Date | undefined;
+}
+
 export interface ImdsOptions {
+  notices: InstanceNotices;
   instanceId: string;
   region: string;
   accountId: string;
@@ -86,7 +95,7 @@ export class Imds {
   }
 
   private lookup(path: string, instanceId: string): string | undefined {
-    const { region, accountId } = this.options;
+    const { region, accountId, notices } = this.options;
     const zone = `${region}${LOCAL_ELB_DEFAULTS.availabilityZoneSuffix}`;
     const metadata: Record<string, string> = {
       'instance-id': instanceId,
@@ -97,9 +106,28 @@ export class Imds {
       'local-ipv4': '127.0.0.1',
       'placement/region': region,
       'placement/availability-zone': zone,
+      'instance-life-cycle': notices.instanceLifeCycle(instanceId),
     };
+    // As on EC2, these items exist only once there is something to say: 404 until then (and for good outside a group).
+    const target = notices.targetLifecycleState(instanceId);
+    if (target !== undefined) metadata['autoscaling/target-lifecycle-state'] = target;
+    const spot = notices.spotNotice(instanceId);
+    if (spot !== undefined) {
+      metadata['spot/instance-action'] = JSON.stringify({ action: spot.action, time: awsTime(spot.time) });
+      if (spot.action === 'terminate') metadata['spot/termination-time'] = awsTime(spot.time);
+    }
+    const rebalance = notices.rebalanceNotice(instanceId);
+    if (rebalance !== undefined) metadata['events/recommendations/rebalance'] = JSON.stringify({ noticeTime: awsTime(rebalance) });
     const trimmed = path.replace(/\/$/, '');
-    if (trimmed === '' || trimmed === '/meta-data') return 'ami-id\nhostname\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/';
+    if (trimmed === '' || trimmed === '/meta-data') {
+      const categories = ['ami-id', 'hostname', 'instance-id', 'instance-life-cycle', 'instance-type', 'local-hostname', 'local-ipv4', 'placement/'];
+      if (target !== undefined) categories.push('autoscaling/');
+      if (spot !== undefined) categories.push('spot/');
+      if (rebalance !== undefined) categories.push('events/');
+      return categories.sort().join('\n');
+    }
+    if (trimmed === '/meta-data/autoscaling' && target !== undefined) return 'target-lifecycle-state';
+    if (trimmed === '/meta-data/spot' && spot !== undefined) return spot.action === 'terminate' ? 'instance-action\ntermination-time' : 'instance-action';
     if (trimmed === '/meta-data/placement') return 'availability-zone\nregion';
     if (trimmed.startsWith('/meta-data/')) return metadata[trimmed.slice('/meta-data/'.length)];
     if (trimmed === '/dynamic' || trimmed === '/dynamic/instance-identity') return trimmed === '/dynamic' ? 'instance-identity/' : 'document';
@@ -128,4 +156,9 @@ export class Imds {
     res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(headOnly ? undefined : body);
   }
+}
+
+/** IMDS writes notice times to the second: `2026-12-01T12:00:00Z`. */
+function awsTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -3,7 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { AwsQueryError, LocalElbConfigError, LocalElbListenError } from './errors.js';
 import { createApiGuard, type ApiGuard } from './apiGuard.js';
+import { AutoScalingStore, type AutoScalingInstanceView, type SpotAction } from './autoScalingStore.js';
 import { CallLog, type LocalElbCall } from './callLog.js';
+import { handleLocalControl } from './localControl.js';
 import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
 import { ControlPlane } from './controlPlane.js';
 import { DataPlane } from './dataPlane.js';
@@ -11,6 +13,7 @@ import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
+import { sendJson } from './jsonResponse.js';
 import { errorBody, newRequestId, sendXml } from './queryResponse.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
 import { LocalElbStore } from './store.js';
@@ -60,6 +63,8 @@ export interface LocalElbListener {
 export interface LocalElbEnv {
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: string;
   AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: string;
+  /** Auto Scaling shares the endpoint (the Version parameter tells the APIs apart). */
+  AWS_ENDPOINT_URL_AUTO_SCALING: string;
   AWS_EC2_METADATA_SERVICE_ENDPOINT: string;
   AWS_REGION: string;
   /** The AWS CLI v1 reads the region only from this one. */
@@ -84,6 +89,18 @@ export interface LocalElb {
    */
   calls(): LocalElbCall[];
   setInstanceAddress(instanceId: string, address: string): void;
+  /**
+   * What AWS decides and no API call from outside starts: scale-in of one instance (walked as AWS walks it), a Spot
+   * interruption notice, a rebalance recommendation. Also over HTTP (`POST /_local/autoscaling/scale-in`,
+   * `/_local/spot/interrupt`, `/_local/spot/rebalance`) and the CLI (`graceful-elb-local scale-in`, `spot-interrupt`).
+   */
+  readonly autoScaling: {
+    scaleIn(instanceId: string): AutoScalingInstanceView;
+    spotInterrupt(instanceId: string, action?: SpotAction): { action: SpotAction; time: Date };
+    rebalanceRecommendation(instanceId: string): Date;
+    /** Every group instance with its lifecycle state, target state and history (`GET /_local/autoscaling`). */
+    instances(): AutoScalingInstanceView[];
+  };
   /** Stops every server and timer; idempotent (a repeat call returns the same promise). */
   close(): Promise<void>;
 }
@@ -137,7 +154,15 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
     targetRegistrationLagMs,
   });
+  const autoScaling = new AutoScalingStore({
+    groups: config.autoScalingGroups,
+    spotInstances: config.spotInstances,
+    elb: store,
+    logger,
+    availabilityZone: `${config.region}${LOCAL_ELB_DEFAULTS.availabilityZoneSuffix}`,
+  });
   const imds = new Imds({
+    notices: autoScaling,
     instanceId: imdsInstanceId,
     region: imdsInput.region ?? config.imds.region ?? config.region,
     accountId: config.accountId,
@@ -145,7 +170,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     logger,
   });
   const callLog = new CallLog(callLogLimit);
-  const controlPlane = new ControlPlane({ store, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
+  const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
 
   let endpoint = '';
   let guard: ApiGuard | undefined;
@@ -176,6 +201,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
     if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
     if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
+    if (path.startsWith('/_local/autoscaling') || path.startsWith('/_local/spot/')) return handleLocalControl(req, res, path, autoScaling, logger);
     if (path === '/_local/calls') {
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
       return sendJson(res, 200, { total: callLog.total, calls: callLog.calls() });
@@ -204,6 +230,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     store.loadConfig(config);
     await dataPlane.settled();
   } catch (cause) {
+    autoScaling.close();
     store.close();
     await dataPlane.close();
     await closeServer(server, sockets);
@@ -215,6 +242,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const env: LocalElbEnv = {
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING: endpoint,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
+    AWS_ENDPOINT_URL_AUTO_SCALING: endpoint,
     AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint,
     AWS_REGION: config.region,
     AWS_DEFAULT_REGION: config.region,
@@ -235,8 +263,15 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
       addresses.set(id, hostPort(address, 'address'));
       logger.info({ instanceId: id, address }, 'instance address set');
     },
+    autoScaling: {
+      scaleIn: (id) => autoScaling.scaleIn(id),
+      spotInterrupt: (id, action) => autoScaling.spotInterrupt(id, action),
+      rebalanceRecommendation: (id) => autoScaling.rebalanceRecommendation(id),
+      instances: () => autoScaling.instances(),
+    },
     close(): Promise<void> {
       closing ??= (async () => {
+        autoScaling.close();
         store.close();
         await dataPlane.close();
         await closeServer(server, sockets);
@@ -281,12 +316,6 @@ function refuse(req: IncomingMessage, res: ServerResponse, error: AwsQueryError,
   const requestId = newRequestId();
   logger.warn({ code: error.awsCode, host: req.headers.host?.slice(0, 200), origin: req.headers.origin?.slice(0, 200), url: req.url?.slice(0, 200), requestId }, 'control-port request refused');
   sendXml(res, error.httpStatus, errorBody(error, undefined, requestId), requestId, { connection: 'close' });
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value, null, 2);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }
 
 function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {

@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AwsQueryError } from './errors.js';
 
-/** The XML namespace both ELB APIs put on every response, with their API version. */
+/** The XML namespace an API puts on every response, with its version (Auto Scaling's is its own). */
 export function namespaceOf(version: string): string {
-  return `http://elasticloadbalancing.amazonaws.com/doc/${version}/`;
+  const service = version === '2011-01-01' ? 'autoscaling' : 'elasticloadbalancing';
+  return `http://${service}.amazonaws.com/doc/${version}/`;
 }
 
 /** A value of an XML response body: scalars, nested structs, and lists built with `members()`. */
