@@ -20,6 +20,11 @@ export const EXIT_CODES = {
   autoScalingTerminated: 10,
   /** A Spot interruption notice (or, when enabled, a rebalance recommendation): left, drained, closed. Not restarted. */
   spotInterrupted: 11,
+  /**
+   * The app crashed (an uncaught exception or unhandled rejection the app does not handle itself): the library left
+   * the balancers, drained for at most `crashDrainSeconds` and closed. sysexits' EX_SOFTWARE; the supervisor restarts it.
+   */
+  crashed: 70,
 } as const;
 
 /** A second signal: the shell convention 128 + signal number (SIGINT 130, SIGTERM 143). */

@@ -8,16 +8,20 @@ import { boundCalls } from './balancers/boundedClient.js';
 import { requireRegion } from './balancers/requireRegion.js';
 import { createElbClient } from './balancers/elbClient.js';
 import { createElbV2Client } from './balancers/elbV2Client.js';
-import { resolveBalancers } from './balancers/resolveBalancers.js';
+import { membershipsOf, resolveBalancers } from './balancers/resolveBalancers.js';
 import { waitInService } from './balancers/waitInService.js';
+import { AppCrashedError, installCrashHandlers, nodeFlagsOf, type CrashEvent, type CrashHandlers, type CrashSource } from './crashHandlers.js';
 import { decideDrain, type DrainDecision, type DrainReason } from './drainDecision.js';
-import { ForcedBySignalError, GracefulElbError, LeaveFailedError, NotInServiceError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './errors.js';
+import { NotInServiceError } from './balancers/errors.js';
+import { GracefulElbError } from './errors.js';
+import { ForcedBySignalError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './lifecycleErrors.js';
 import { EXIT_CODES, signalExitCode } from './exitCodes.js';
 import { probeHealth } from './healthProbe.js';
 import { resolveIdentity } from './identity.js';
 import { createIpcNotifier, type IpcNotifier, type Send } from './ipc.js';
 import { AWS_DEFAULT_IDLE_TIMEOUT_SECONDS, raiseKeepAlive } from './keepAlive.js';
-import type { LifecycleState } from './lifecycleMessage.js';
+import type { JoinedBalancers, LifecycleState } from './lifecycleMessage.js';
+import { countOpen, trackUpgrades, type OpenConnections, type UpgradeTracker } from './longLivedConnections.js';
 import { resolveOptions, type ElbClient, type ElbV2Client, type Env, type GracefulElbOptions, type ResolvedOptions } from './options.js';
 import { isAbortError } from './retry.js';
 import { prepareServerClose, type ServerCloser } from './serverClose.js';
@@ -44,14 +48,27 @@ export interface ShutdownSummary {
   readonly exitCode: number;
   /** Requests cut at the end of the grace period (their socket closed before the response finished). */
   readonly cutRequests: number;
+  /** Everything cut when the server closed, by kind (`cutRequests` = stream + request). */
+  readonly cut: OpenConnections;
   /** Every balancer the shutdown tried to leave, and whether it did; `left: false` may still be registered (exit 4). */
   readonly balancers: ReadonlyArray<{ readonly label: string; readonly left: boolean }>;
   readonly durationMs: number;
 }
 
+/** What the `draining` event says: the app's cue to close its long-lived connections (WebSocket 1001, end SSE streams). */
+export interface DrainingInfo {
+  readonly reason: string;
+  /** epoch ms: what is still open then is cut (the drain's bound; the server closes right after). */
+  readonly deadlineAt: number;
+  /** What is open as the drain starts, by kind. */
+  readonly open: OpenConnections;
+}
+
 export type GracefulElbEvents = {
   state: [state: LifecycleState, previous: LifecycleState];
   ready: [info: ReadyInfo];
+  /** The balancers have been told to stop routing here: close long-lived connections now, properly. */
+  draining: [info: DrainingInfo];
 };
 
 /** The handle `gracefulElb()` returns. */
@@ -76,6 +93,10 @@ export interface LifecycleDeps {
   };
   readonly createClient?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbClient;
   readonly createV2Client?: (input: { region: string | undefined; apiTimeoutMs: number }) => ElbV2Client;
+  /** Where uncaught exceptions and unhandled rejections are heard (`process`); absent: crashes are not handled. */
+  readonly crashSource?: CrashSource;
+  /** Node's own flags (execArgv + NODE_OPTIONS), for `--unhandled-rejections`. */
+  readonly nodeFlags?: readonly string[];
 }
 
 // How often the drain re-decides from the traffic counters (cheap, local); the balancer is polled at pollIntervalMs.
@@ -90,7 +111,12 @@ const SPOT_CLOSE_MARGIN_MS = 5000;
  * Options are checked here (throws InvalidOptionError); env overrides are read here, never at import.
  */
 export function gracefulElb(options: GracefulElbOptions): GracefulElb {
-  return createGracefulElb(options, { env: process.env, process: { on: process.on.bind(process), off: process.off.bind(process), send: process.send?.bind(process) as Send | undefined, pid: process.pid } });
+  return createGracefulElb(options, {
+    env: process.env,
+    process: { on: process.on.bind(process), off: process.off.bind(process), send: process.send?.bind(process) as Send | undefined, pid: process.pid },
+    crashSource: process,
+    nodeFlags: nodeFlagsOf(process.execArgv, process.env.NODE_OPTIONS),
+  });
 }
 
 /** gracefulElb() with the outside world injected (tests). */
@@ -107,6 +133,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   readonly #machine: StateMachine;
   readonly #traffic: TrafficTracker;
   readonly #closer: ServerCloser;
+  readonly #upgrades: UpgradeTracker;
+  readonly #crashHandlers: CrashHandlers | undefined;
+  readonly #onServerClose = (): void => this.#serverClosedByApp();
   readonly #startedAt = Date.now();
   /** Aborted when the shutdown starts (or close()): every startup wait ends at once. */
   readonly #startup = new AbortController();
@@ -137,6 +166,10 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   #notLeft: string[] = [];
   /** Carried by the next IPC state message ('failed' says why). */
   #stateError: { code: string; message: string } | undefined;
+  /** Carried by the next IPC state message: the balancers a supervisor must leave for us if we die (lifecycleMessage.ts). */
+  #stateMembership: JoinedBalancers | undefined;
+  #region: string | undefined;
+  #crashed = false;
 
   constructor(config: ResolvedOptions, deps: LifecycleDeps) {
     super();
@@ -146,8 +179,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#ipc = createIpcNotifier(deps.process.send, deps.process.pid);
     this.#machine = createStateMachine((next, previous) => {
       this.#log.debug({ state: next, previous }, `state ${next}`);
-      this.#ipc.state(next, this.#stateError);
+      this.#ipc.state(next, this.#stateError, this.#stateMembership);
       this.#stateError = undefined;
+      this.#stateMembership = undefined;
       this.emit('state', next, previous);
     });
     this.ready = new Promise<ReadyInfo>((resolve, reject) => {
@@ -158,6 +192,17 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     // Both hook the server now: the tracker must see every request, the closer every connection.
     this.#traffic = trackTraffic({ server: config.server, healthPath: config.healthPath });
     this.#closer = prepareServerClose(config.server, config.graceMs);
+    this.#upgrades = trackUpgrades(config.server);
+    config.server.on('close', this.#onServerClose);
+    this.#crashHandlers =
+      config.handleCrashes && deps.crashSource !== undefined
+        ? installCrashHandlers({
+            source: deps.crashSource,
+            nodeFlags: deps.nodeFlags ?? [],
+            onCrash: (error) => this.#onCrash(error),
+            onLeftToApp: (event, error) => this.#crashLeftToApp(event, error),
+          })
+        : undefined;
     for (const signal of config.signals) {
       const handler = (): void => this.#onSignal(signal);
       this.#signalHandlers.set(signal, handler);
@@ -202,6 +247,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       const aws = identity.kind === 'aws' ? identity : undefined;
       if (aws !== undefined) {
         this.#instanceId = aws.instanceId;
+        this.#region = aws.region;
         this.#notices = this.#createNotices(aws.instanceId, aws.region);
       }
       const clientInput = { region: aws?.region, apiTimeoutMs: config.apiTimeoutMs };
@@ -274,6 +320,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
           ),
         );
         await byDeadline(allLabels, () => this.#readBalancerSettings(joinWindow.signal));
+        // The supervisor learns of them first (its backstop if this process dies registered).
+        this.#stateMembership = this.#membership(this.#balancers);
         this.#enter('registering');
         await this.#phase('register', () =>
           this.#eachBalancer(this.#balancers, (b) => {
@@ -381,8 +429,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     return this.#shutdownOnce(reason, EXIT_CODES.ok);
   }
 
-  #shutdownOnce(reason: string, exitCode: number): Promise<ShutdownSummary> {
-    this.#shutdown ??= this.#runShutdown(reason, exitCode).then(async (summary) => {
+  /** `drainSeconds`: this shutdown's bound (a crash's is shorter than a signal's). */
+  #shutdownOnce(reason: string, exitCode: number, drainSeconds = this.#config.drainSeconds): Promise<ShutdownSummary> {
+    this.#shutdown ??= this.#runShutdown(reason, exitCode, drainSeconds).then(async (summary) => {
       // Leaving for good (whoever started the shutdown): its last step, and an exit code the supervisor never restarts.
       const forGood = this.#leavingForGood;
       if (forGood === undefined) return summary;
@@ -392,6 +441,36 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#notices?.stopWatching();
     this.#rejoin.abort();
     return this.#shutdown;
+  }
+
+  /**
+   * An uncaught exception or unhandled rejection nobody else handles: the same graceful close as a signal, bounded by
+   * crashDrainSeconds, exit 70. A crash while a shutdown already runs means "now" (as close-with-grace's second error):
+   * the process cannot be trusted to finish a drain it is already failing in.
+   */
+  #onCrash(error: AppCrashedError): void {
+    this.#log.fatal({ phase: 'crash', event: error.event, err: error.cause, state: this.state }, `${error.message}: leaving the balancers, then exit ${EXIT_CODES.crashed}`);
+    if (this.#shutdown !== undefined || this.#crashed) {
+      void this.#forceExit(error, EXIT_CODES.crashed);
+      return;
+    }
+    this.#crashed = true;
+    void this.#shutdownOnce(error.event, EXIT_CODES.crashed, this.#config.crashDrainSeconds).then((summary) => this.#exit(summary.exitCode));
+  }
+
+  #crashLeftToApp(event: CrashEvent, error: unknown): void {
+    this.#log.warn({ phase: 'crash', event, err: error }, `${event}: the app handles it with its own listener; the library does not shut down`);
+  }
+
+  /**
+   * The app closed its server itself (not through us): nothing will answer here any more, so leave every balancer now
+   * rather than let it send requests to a closed port until its health checks notice. The process is not exited: the app
+   * chose to close, and it ends once the deregistration is done and nothing else holds the event loop.
+   */
+  #serverClosedByApp(): void {
+    if (this.#shutdown !== undefined || this.#closed) return;
+    this.#log.warn({ phase: 'server-closed', registered: [...this.#registered].map((b) => b.label) }, 'the app closed its server itself: leaving the balancers');
+    void this.#shutdownOnce('server closed by the app', EXIT_CODES.ok, this.#config.crashDrainSeconds).then(() => this.close());
   }
 
   // ── Auto Scaling and Spot ────────────────────────────────────────────────────────────────────────────────────────
@@ -467,13 +546,16 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     }
   }
 
-  async #runShutdown(reason: string, exitCodeIfClean: number): Promise<ShutdownSummary> {
-    const { drainSeconds, graceMs } = this.#config;
+  async #runShutdown(reason: string, exitCodeIfClean: number, drainSeconds: number): Promise<ShutdownSummary> {
+    const { graceMs } = this.#config;
     const signalAt = Date.now();
     this.#signalAt = signalAt;
     const deadlineMs = drainSeconds * 1000 + graceMs;
     // e. The one hard deadline over the whole shutdown, armed before anything else can block or throw.
-    this.#hardDeadline = setTimeout(() => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), EXIT_CODES.shutdownTimeout), deadlineMs);
+    this.#hardDeadline = setTimeout(
+      () => void this.#forceExit(new ShutdownTimeoutError(deadlineMs, this.#traffic.inFlight), this.#crashed ? EXIT_CODES.crashed : EXIT_CODES.shutdownTimeout),
+      deadlineMs,
+    );
     this.#hardDeadline.unref();
 
     // a. From now on the health route answers 503 and every response closes its connection.
@@ -494,31 +576,62 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
       const leftAt = Date.now();
 
       // c. Drain: until nobody routes here, nothing is in flight and the quiet window passed; never past drainSeconds.
+      //    The supervisor hears which balancers could not be left (usually none); the app hears it may close its
+      //    long-lived connections (WebSocket, SSE), which count in the drain like requests.
+      this.#stateMembership = this.#membership(left.filter((l) => l.routing === null).map((l) => l.balancer));
       this.#machine.to('draining');
-      const decision = await this.#phase('drained', () => this.#drain(signalAt, leftAt, left), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight }));
+      const open = this.#openConnections();
+      this.#log.info({ phase: 'draining', open }, 'draining');
+      try {
+        this.emit('draining', { reason, deadlineAt: signalAt + drainSeconds * 1000, open });
+      } catch (error) {
+        // The app's listener failing must not stop the drain it is a part of.
+        this.#log.error({ phase: 'draining', err: error }, 'a draining listener threw');
+      }
+      const decision = await this.#phase('drained', () => this.#drain(signalAt, leftAt, left, drainSeconds), (d) => ({ drain: d.reason, inFlight: this.#traffic.inFlight, open: this.#openConnections() }));
 
       // d. Stop accepting, close idle keep-alive sockets, give stragglers the grace, destroy what is left.
+      //    Upgraded sockets have no request to finish: the closer destroys them at once, so they are counted here.
+      //    What is left is reported now, by kind, before the grace can run into the hard deadline.
       this.#machine.to('closing');
+      const openAtClose = this.#openConnections();
+      if (countOpen(openAtClose) > 0) {
+        this.#log.error(
+          { phase: 'closing', open: openAtClose },
+          `the drain ended with ${describeOpen(openAtClose)} still open: upgraded sockets are cut now, requests and streams after graceMs (${this.#config.graceMs} ms)`,
+        );
+      }
       await this.#phase('closed', () => this.#closer.close());
       clearTimeout(this.#hardDeadline);
 
       const cutRequests = this.#traffic.cutAfterSignal;
-      if (cutRequests > 0) this.#log.error({ phase: 'closed', cutRequests }, 'requests were still running at the end of the grace period and were cut');
+      const cutStreams = this.#traffic.cutStreamsAfterSignal;
+      const cut: OpenConnections = { websocket: openAtClose.websocket, upgrade: openAtClose.upgrade, stream: cutStreams, request: cutRequests - cutStreams };
+      if (countOpen(cut) > 0) {
+        this.#log.error(
+          { phase: 'closed', cut, cutRequests },
+          `cut at the end of the drain: ${describeOpen(cut)}` + (cut.websocket > 0 ? ' (WebSockets without a close frame: the app did not close them on the draining event)' : ''),
+        );
+      }
       const balancers = left.map((l) => ({ label: l.balancer.label, left: l.routing !== null }));
-      let exitCode: number = cutRequests > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
+      let exitCode: number = countOpen(cut) > 0 ? EXIT_CODES.shutdownTimeout : exitCodeIfClean;
       if (this.#notLeft.length > 0) {
         // The supervisor records this with the state: `graceful-elb stop` reports it and exits non-zero.
         const failure = new LeaveFailedError(this.#notLeft);
         this.#stateError = { code: failure.code, message: failure.message };
         exitCode = EXIT_CODES.leaveFailed;
       }
+      // A crash is the cause of everything after it (the supervisor leaves what could not be left: docs/leaving.md).
+      if (this.#crashed) exitCode = EXIT_CODES.crashed;
       this.#machine.to('closed');
-      return { reason, drain: decision.reason, exitCode, cutRequests, balancers, durationMs: Date.now() - signalAt };
+      return { reason, drain: decision.reason, exitCode, cutRequests, cut, balancers, durationMs: Date.now() - signalAt };
     } catch (error) {
       // Only close() (aborting every wait) or a bug gets here; the hard deadline still stands until close().
       this.#log.error({ phase: 'shutdown', err: error }, 'shutdown interrupted');
       const balancers = [...this.#registered].map((b) => ({ label: b.label, left: false }));
-      return { reason, drain: 'interrupted', exitCode: EXIT_CODES.shutdownTimeout, cutRequests: this.#traffic.cutAfterSignal, balancers, durationMs: Date.now() - signalAt };
+      const cutRequests = this.#traffic.cutAfterSignal;
+      const cut = { ...this.#upgrades.byProtocol(), stream: this.#traffic.cutStreamsAfterSignal, request: cutRequests - this.#traffic.cutStreamsAfterSignal };
+      return { reason, drain: 'interrupted', exitCode: this.#crashed ? EXIT_CODES.crashed : EXIT_CODES.shutdownTimeout, cutRequests, cut, balancers, durationMs: Date.now() - signalAt };
     } finally {
       drainWindow.dispose();
     }
@@ -539,7 +652,7 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     });
   }
 
-  async #drain(signalAt: number, leftAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>): Promise<DrainDecision> {
+  async #drain(signalAt: number, leftAt: number, left: Array<{ balancer: Balancer; routing: boolean | null }>, drainSeconds: number): Promise<DrainDecision> {
     const config = this.#config;
     // Only balancers that accepted the deregistration are asked; one that refused stays "unknown" to the end.
     const watched = left.filter((l) => l.routing !== null);
@@ -570,14 +683,14 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
         now,
         signalAt,
         leftAt,
-        drainSeconds: Math.min(config.drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
-        quietMs: config.quietMs,
-        inFlight: this.#traffic.inFlight,
+        drainSeconds: Math.min(drainSeconds, this.#maxDrainSeconds ?? Number.POSITIVE_INFINITY),
+        quietMs: Math.min(config.quietMs, drainSeconds * 1000),
+        inFlight: this.#traffic.inFlight + this.#upgrades.open,
         lastRequestAt: this.#traffic.lastRequestAt,
         balancers: left.map((l) => ({ label: l.balancer.label, routing: l.routing })),
       });
       if (decision.done) return decision;
-      if (decision.reason !== lastReason) this.#log.debug({ phase: 'draining', wait: decision.reason, balancers: decision.balancers }, 'draining');
+      if (decision.reason !== lastReason) this.#log.debug({ phase: 'draining', wait: decision.reason, balancers: decision.balancers, open: this.#openConnections() }, 'draining');
       lastReason = decision.reason;
       await delay(DRAIN_TICK_MS, undefined, { signal: this.#stopping.signal, ref: false });
     }
@@ -586,10 +699,11 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
   /** The hard deadline or a second signal: say what is still open, end it, exit now. */
   async #forceExit(error: GracefulElbError, exitCode: number): Promise<void> {
     if (this.#exiting) return;
-    this.#log.error({ phase: 'exit', err: error, exitCode, openRequests: this.#traffic.openRequests() }, error.message);
+    this.#log.error({ phase: 'exit', err: error, exitCode, open: this.#openConnections(), openRequests: this.#traffic.openRequests() }, error.message);
     // A balancer not left outweighs the deadline: it is what `graceful-elb stop` must report (a second signal is the
-    // operator's own choice and keeps its code).
-    const reported = this.#notLeft.length > 0 && !(error instanceof ForcedBySignalError) ? new LeaveFailedError(this.#notLeft, { cause: error }) : error;
+    // operator's own choice and keeps its code, and so does a crash).
+    const keepsCode = error instanceof ForcedBySignalError || error instanceof AppCrashedError || this.#crashed;
+    const reported = this.#notLeft.length > 0 && !keepsCode ? new LeaveFailedError(this.#notLeft, { cause: error }) : error;
     if (reported !== error) exitCode = EXIT_CODES.leaveFailed;
     this.#ipc.state('closed', { code: reported.code, message: reported.message });
     this.#config.server.closeAllConnections();
@@ -617,6 +731,8 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#closed = true;
     for (const [signal, handler] of this.#signalHandlers) this.#deps.process.off(signal, handler);
     this.#signalHandlers.clear();
+    this.#crashHandlers?.remove();
+    this.#config.server.off('close', this.#onServerClose);
     clearTimeout(this.#hardDeadline);
     this.#startup.abort();
     this.#stopping.abort();
@@ -624,10 +740,33 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
     this.#notices?.close();
     this.#rejectReady(new ShutdownBeforeReadyError('close()'));
     this.#traffic.close();
+    this.#upgrades.close();
     this.#closer.dispose();
   }
 
   // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Open connections by kind: classified only when asked (never per request). */
+  #openConnections(): OpenConnections {
+    const requests = this.#traffic.openRequests();
+    const stream = requests.filter((r) => r.streaming).length;
+    return { ...this.#upgrades.byProtocol(), stream, request: requests.length - stream };
+  }
+
+  /** The IPC membership for `balancers` (the supervisor's backstop), when this instance has an identity. */
+  #membership(balancers: readonly Balancer[]): JoinedBalancers | undefined {
+    if (this.#instanceId === undefined) return undefined;
+    const { apiTimeoutMs, retryMaxAttempts, retryBaseMs, retryMaxDelayMs } = this.#config;
+    const { elbNames, targetGroups } = membershipsOf(balancers);
+    return {
+      instanceId: this.#instanceId,
+      ...(this.#region !== undefined && { region: this.#region }),
+      elbNames: [...elbNames],
+      targetGroups: targetGroups.map((g) => ({ ...g })),
+      apiTimeoutMs,
+      retry: { maxAttempts: retryMaxAttempts, baseMs: retryBaseMs, maxDelayMs: retryMaxDelayMs },
+    };
+  }
 
   /** Runs one phase and logs one line for it with its duration (and, on failure, the error). */
   async #phase<T>(phase: string, run: () => Promise<T>, describe?: (result: T) => object): Promise<T> {
@@ -655,4 +794,9 @@ class Lifecycle extends EventEmitter<GracefulElbEvents> implements GracefulElb {
 function listeningPort(server: ResolvedOptions['server']): number {
   const address = server.address();
   return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+/** "2 websocket, 1 stream" (kinds with none left out). */
+function describeOpen(open: OpenConnections): string {
+  return (Object.entries(open) as Array<[string, number]>).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`).join(', ');
 }

@@ -1,6 +1,6 @@
 import { request as httpRequest, type Server as HttpServer } from 'node:http';
 import { request as httpsRequest, Server as HttpsServer } from 'node:https';
-import { HealthCheckFailedError } from './errors.js';
+import { HealthCheckFailedError } from './lifecycleErrors.js';
 import { pollUntil } from './poll.js';
 
 export interface HealthProbeInput {

@@ -1,5 +1,5 @@
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
-import { IdentityError } from './errors.js';
+import { IdentityError } from './lifecycleErrors.js';
 import type { Env } from './options.js';
 import { envText } from './envText.js';
 

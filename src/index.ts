@@ -1,29 +1,18 @@
 export { gracefulElb } from './gracefulElb.js';
-export type { GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
+export type { DrainingInfo, GracefulElb, GracefulElbEvents, ReadyInfo, ShutdownSummary } from './gracefulElb.js';
+export { AppCrashedError } from './crashHandlers.js';
+export type { OpenConnections } from './longLivedConnections.js';
 export { DEFAULTS, ENV_OVERRIDES } from './options.js';
 export type { ElbClient, ElbV2Client, GracefulElbOptions } from './options.js';
 export { EXIT_CODES } from './exitCodes.js';
+export { ApiCallTimeoutError, BalancerApiError, DiscoveryError, MembershipStateError, NothingDiscoveredError, NotInServiceError } from './balancers/errors.js';
+export { GracefulElbError, InvalidOptionError } from './errors.js';
+export { ForcedBySignalError, HealthCheckFailedError, IdentityError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from './lifecycleErrors.js';
 export { NOTICE_DEFAULTS, NOTICE_ENV } from './autoScaling/noticeOptions.js';
 export type { AutoScalingOptions, SpotOptions } from './autoScaling/noticeOptions.js';
 export type { AutoScalingClientLike } from './autoScaling/autoScalingApi.js';
 export { AutoScalingApiError, NotInAutoScalingGroupError } from './autoScaling/errors.js';
-export {
-  ApiCallTimeoutError,
-  BalancerApiError,
-  DiscoveryError,
-  ForcedBySignalError,
-  GracefulElbError,
-  HealthCheckFailedError,
-  IdentityError,
-  InvalidOptionError,
-  LeaveFailedError,
-  MembershipStateError,
-  NothingDiscoveredError,
-  NotInServiceError,
-  ShutdownBeforeReadyError,
-  ShutdownTimeoutError,
-} from './errors.js';
 export { LIFECYCLE_MESSAGE_TYPE, isLifecycleMessage } from './lifecycleMessage.js';
-export type { LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
+export type { JoinedBalancers, LifecycleMessage, LifecycleState } from './lifecycleMessage.js';
 export type { Balancer, BalancerView } from './balancers/balancer.js';
 export type { DrainReason } from './drainDecision.js';

@@ -1,10 +1,10 @@
-import { LIFECYCLE_MESSAGE_TYPE, type LifecycleMessage, type LifecycleState } from './lifecycleMessage.js';
+import { LIFECYCLE_MESSAGE_TYPE, type JoinedBalancers, type LifecycleMessage, type LifecycleState } from './lifecycleMessage.js';
 
 /** `process.send` (present only when the process has an IPC channel: forked, or run by PM2/forever). */
 export type Send = (message: unknown, callback: (error: Error | null) => void) => void;
 
 export interface IpcNotifier {
-  state(state: LifecycleState, error?: { code: string; message: string }): void;
+  state(state: LifecycleState, error?: { code: string; message: string }, membership?: JoinedBalancers): void;
   /** The plain string PM2 (`wait_ready`) and forever understand. */
   ready(): void;
   /** Resolves when every message sent so far has left, or after `timeoutMs` (before exit: a message still in the pipe dies with the process). */
@@ -26,8 +26,15 @@ export function createIpcNotifier(send: Send | undefined, pid: number): IpcNotif
     pending = Promise.all([pending, sent]).then(() => undefined);
   };
   return {
-    state(state, error) {
-      const message: LifecycleMessage = { type: LIFECYCLE_MESSAGE_TYPE, state, at: Date.now(), pid, ...(error !== undefined && { error }) };
+    state(state, error, membership) {
+      const message: LifecycleMessage = {
+        type: LIFECYCLE_MESSAGE_TYPE,
+        state,
+        at: Date.now(),
+        pid,
+        ...(error !== undefined && { error }),
+        ...(membership !== undefined && { membership }),
+      };
       post(message);
     },
     ready() {

@@ -27,6 +27,42 @@ export interface LifecycleMessage {
   pid: number;
   /** set with state 'failed', and on 'closed' after a forced exit */
   error?: { code: string; message: string };
+  /**
+   * The balancers this process may be registered with from now on: all of them with 'registering' (sent before the
+   * calls: an aborted call may still have reached AWS), the ones it could not leave with 'draining' (usually none).
+   * The latest one wins. A supervisor whose child dies while this is not empty deregisters it from them itself.
+   */
+  membership?: JoinedBalancers;
+}
+
+/** What a supervisor needs to deregister a dead child: where, who, and with the child's own bounds. */
+export interface JoinedBalancers {
+  instanceId: string;
+  /** undefined: the SDK's chain (AWS_REGION) decides, as it did in the child. */
+  region?: string;
+  elbNames: string[];
+  targetGroups: Array<{ targetGroupArn: string; port: number }>;
+  apiTimeoutMs: number;
+  retry: { maxAttempts: number; baseMs: number; maxDelayMs: number };
+}
+
+/** A membership as a supervisor may trust it: anything malformed reads as "none reported". */
+export function parseJoinedBalancers(value: unknown): JoinedBalancers | undefined {
+  const m = value as Partial<JoinedBalancers> | null | undefined;
+  if (typeof m !== 'object' || m === null || typeof m.instanceId !== 'string' || !Array.isArray(m.elbNames) || !Array.isArray(m.targetGroups)) return undefined;
+  if (!m.elbNames.every((n) => typeof n === 'string')) return undefined;
+  if (!m.targetGroups.every((g) => typeof g?.targetGroupArn === 'string' && Number.isInteger(g.port))) return undefined;
+  const r = m.retry;
+  const positive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+  if (!positive(m.apiTimeoutMs) || !positive(r?.maxAttempts) || !positive(r.baseMs) || !positive(r.maxDelayMs)) return undefined;
+  return {
+    instanceId: m.instanceId,
+    ...(typeof m.region === 'string' && { region: m.region }),
+    elbNames: [...m.elbNames],
+    targetGroups: m.targetGroups.map((g) => ({ targetGroupArn: g.targetGroupArn, port: g.port })),
+    apiTimeoutMs: m.apiTimeoutMs,
+    retry: { maxAttempts: r.maxAttempts, baseMs: r.baseMs, maxDelayMs: r.maxDelayMs },
+  };
 }
 
 export function isLifecycleMessage(value: unknown): value is LifecycleMessage {

@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { parseTargetGroupArn } from './balancers/targetGroupArn.js';
 import type { Memberships } from './balancers/memberships.js';
-import { MembershipStateError, UnsafeStateDirError } from './errors.js';
+import { MembershipStateError } from './balancers/errors.js';
+import { UnsafeStateDirError } from './privateDir.js';
 import { checkPrivateDir, ensurePrivateDir } from './privateDir.js';
 import { readPrivateFile, writePrivateFileAtomic } from './privateFiles.js';
 import { defaultStateDir } from './stateDir.js';

@@ -4,7 +4,7 @@ import { constants as osConstants } from 'node:os';
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { pino, type Logger } from 'pino';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { BALANCER_ENV, resolveBalancerSelection, type TargetGroupSelection } from './balancerOptions.js';
+import { BALANCER_ENV, resolveBalancerSelection, type BalancerSelection } from './balancerOptions.js';
 import { InvalidOptionError } from './errors.js';
 import { NOTICE_OPTION_NAMES, resolveNoticeOptions, type InstanceNoticeOptionsInput, type ResolvedNoticeOptions } from './autoScaling/noticeOptions.js';
 import { envText } from './envText.js';
@@ -114,6 +114,20 @@ export interface GracefulElbOptions extends InstanceNoticeOptionsInput {
   readonly adjustKeepAlive?: boolean;
   /** On a startup failure (health never passed, never InService), leave and exit non-zero instead of serving on. @default false */
   readonly exitOnStartupFailure?: boolean;
+  /**
+   * Treat an uncaught exception or unhandled rejection as a shutdown: log it, leave every balancer, drain for at
+   * most `crashDrainSeconds`, close, exit with code 70. Only when no other listener of the app handles that event at
+   * the time of the crash: an app with its own `uncaughtException` / `unhandledRejection` listener keeps its own
+   * behaviour (docs/leaving.md, Crashes). `false` installs nothing.
+   * @default true
+   */
+  readonly handleCrashes?: boolean;
+  /**
+   * Upper bound of the drain after a crash (and after the app closed its server itself), in seconds: short, since a
+   * crashed process should not serve long. Capped by `drainSeconds`. The crash's hard deadline is this + `graceMs`.
+   * @default 5
+   */
+  readonly crashDrainSeconds?: number;
   /** Any pino logger, or `false` for silence. @default pino({ name: 'graceful-elb' }) on stdout */
   readonly logger?: Logger | false;
   /** Your own ELB client (anything with the SDK's `send`). @default a client from the SDK's standard chain */
@@ -143,6 +157,8 @@ export const DEFAULTS = {
   retryMaxDelayMs: 5000,
   adjustKeepAlive: true,
   exitOnStartupFailure: false,
+  handleCrashes: true,
+  crashDrainSeconds: 5,
 } as const;
 
 /** The env vars ops may set to override an option. */
@@ -158,58 +174,54 @@ export const ENV_OVERRIDES = {
   stateDir: 'GRACEFUL_ELB_STATE_DIR',
 } as const;
 
-/** What the lifecycle runs on: every option present, checked, in its final unit. */
-export interface ResolvedOptions {
+type DefaultedOption = keyof typeof DEFAULTS;
+type DurationOption = Extract<DefaultedOption, `${string}Ms`>;
+type FlagOption = { [K in DefaultedOption]: (typeof DEFAULTS)[K] extends boolean ? K : never }[DefaultedOption];
+type Widened<T> = T extends boolean ? boolean : T extends number ? number : T extends string ? string : T;
+
+/**
+ * The options without a default (the others are DEFAULTS' keys, and the Auto Scaling and Spot ones NOTICE_OPTION_NAMES). Typed with exactly the remaining keys of
+ * GracefulElbOptions, so an option added to the interface but not here (or the reverse) does not compile.
+ */
+const OPTIONS_WITHOUT_DEFAULT: Record<Exclude<keyof GracefulElbOptions, DefaultedOption | (typeof NOTICE_OPTION_NAMES)[number]>, true> = {
+  server: true,
+  elbName: true,
+  targetGroupArn: true,
+  targetGroups: true,
+  discover: true,
+  stateFile: true,
+  instanceId: true,
+  region: true,
+  logger: true,
+  client: true,
+  elbv2Client: true,
+  exit: true,
+};
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(OPTIONS_WITHOUT_DEFAULT), ...Object.keys(DEFAULTS), ...NOTICE_OPTION_NAMES]);
+
+/** Durations that must be above 0: an interval or a timeout of 0 would spin or never wait. */
+const POSITIVE_DURATIONS: ReadonlySet<DurationOption> = new Set(['probeIntervalMs', 'probeRequestTimeoutMs', 'pollIntervalMs', 'imdsTimeoutMs', 'apiTimeoutMs']);
+const DURATION_OPTIONS = (Object.keys(DEFAULTS) as DefaultedOption[]).filter((name): name is DurationOption => name.endsWith('Ms'));
+const FLAG_OPTIONS = (Object.keys(DEFAULTS) as DefaultedOption[]).filter((name): name is FlagOption => typeof DEFAULTS[name] === 'boolean');
+
+/**
+ * What the lifecycle runs on: every option present, checked, in its final unit. The defaulted options keep their
+ * names and types; the balancer options become one selection (elbNames, targetGroups, discover).
+ */
+export type ResolvedOptions = { readonly [K in DefaultedOption]: Widened<(typeof DEFAULTS)[K]> } & BalancerSelection & {
   readonly server: HttpServer | HttpsServer;
-  readonly elbNames: readonly string[];
-  readonly targetGroups: readonly TargetGroupSelection[];
-  readonly discover: boolean;
   /** undefined: the default file in `stateDir`, named after the listening port (known once the server listens). */
   readonly stateFile: string | undefined;
   readonly stateDir: string | undefined;
-  readonly drainSeconds: number;
-  readonly healthPath: string;
   readonly instanceId: string | undefined;
   readonly region: string | undefined;
-  readonly quietMs: number;
-  readonly graceMs: number;
-  readonly signals: readonly NodeJS.Signals[];
-  readonly probeIntervalMs: number;
-  readonly probeTimeoutMs: number;
-  readonly probeRequestTimeoutMs: number;
-  readonly inServiceTimeoutMs: number;
-  readonly pollIntervalMs: number;
-  readonly imdsTimeoutMs: number;
-  readonly apiTimeoutMs: number;
-  readonly retryMaxAttempts: number;
-  readonly retryBaseMs: number;
-  readonly retryMaxDelayMs: number;
-  readonly adjustKeepAlive: boolean;
-  readonly exitOnStartupFailure: boolean;
   readonly logger: Logger;
   readonly client: ElbClient | undefined;
   readonly elbv2Client: ElbV2Client | undefined;
   readonly exit: (code: number) => void;
   /** Auto Scaling and Spot (src/autoScaling/noticeOptions.ts). */
   readonly notices: ResolvedNoticeOptions;
-}
-
-const KNOWN_OPTIONS = new Set<string>([
-  'server',
-  'elbName',
-  'targetGroupArn',
-  'targetGroups',
-  'discover',
-  'stateFile',
-  'elbv2Client',
-  'instanceId',
-  'region',
-  'logger',
-  'client',
-  'exit',
-  ...Object.keys(DEFAULTS),
-  ...NOTICE_OPTION_NAMES,
-]);
+};
 
 // SIGKILL and SIGSTOP cannot be caught; Node throws when a listener is added for them.
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
@@ -226,7 +238,7 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
 
   const server: unknown = input.server;
   if (!(server instanceof HttpServer) && !(server instanceof HttpsServer)) {
-    throw new InvalidOptionError('server', server, 'a node:http or node:https Server');
+    throw new InvalidOptionError('server', server, isHttp2Server(server) ? HTTP2_REFUSED : 'a node:http or node:https Server');
   }
 
   const { elbNames, targetGroups, discover } = resolveBalancerSelection(input, env);
@@ -261,24 +273,18 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     throw new InvalidOptionError('region', region, 'an AWS region such as "us-east-1"');
   }
 
-  const ms = (name: keyof typeof DEFAULTS & `${string}Ms`, { positive = false } = {}): number => {
+  const ms = (name: DurationOption): number => {
     const value = input[name] ?? DEFAULTS[name];
+    const positive = POSITIVE_DURATIONS.has(name);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > MAX_TIMER_MS) {
       const range = positive ? `greater than 0 and at most ${MAX_TIMER_MS}` : `from 0 to ${MAX_TIMER_MS}`;
       throw new InvalidOptionError(name, value, `a number of milliseconds ${range} (Node's longest timer)`);
     }
     return value;
   };
-  const graceMs = ms('graceMs');
-  const probeIntervalMs = ms('probeIntervalMs', { positive: true });
-  const probeTimeoutMs = ms('probeTimeoutMs');
-  const probeRequestTimeoutMs = ms('probeRequestTimeoutMs', { positive: true });
-  const inServiceTimeoutMs = ms('inServiceTimeoutMs');
-  const pollIntervalMs = ms('pollIntervalMs', { positive: true });
-  const imdsTimeoutMs = ms('imdsTimeoutMs', { positive: true });
-  const apiTimeoutMs = ms('apiTimeoutMs', { positive: true });
-  const retryBaseMs = ms('retryBaseMs');
-  const retryMaxDelayMs = ms('retryMaxDelayMs');
+  // quietMs is checked below: its default depends on drainSeconds.
+  const durations = Object.fromEntries(DURATION_OPTIONS.filter((name) => name !== 'quietMs').map((name) => [name, ms(name)])) as Record<Exclude<DurationOption, 'quietMs'>, number>;
+  const { graceMs, probeIntervalMs, probeTimeoutMs } = durations;
   // The hard deadline of the shutdown is one timer of drainSeconds + graceMs.
   if (drainSeconds * 1000 + graceMs > MAX_TIMER_MS) {
     throw new InvalidOptionError('graceMs', graceMs, `at most ${MAX_TIMER_MS - drainSeconds * 1000} (drainSeconds × 1000 + graceMs is one timer, at most ${MAX_TIMER_MS} ms)`);
@@ -311,11 +317,18 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
     }
   }
 
-  const flag = (name: 'adjustKeepAlive' | 'exitOnStartupFailure'): boolean => {
-    const value = input[name] ?? DEFAULTS[name];
-    if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'a boolean');
-    return value;
-  };
+  const crashDrainSeconds = input.crashDrainSeconds ?? DEFAULTS.crashDrainSeconds;
+  if (typeof crashDrainSeconds !== 'number' || !Number.isFinite(crashDrainSeconds) || crashDrainSeconds < 0 || crashDrainSeconds > 3600) {
+    throw new InvalidOptionError('crashDrainSeconds', crashDrainSeconds, 'a number of seconds from 0 to 3600');
+  }
+
+  const flags = Object.fromEntries(
+    FLAG_OPTIONS.map((name) => {
+      const value = input[name] ?? DEFAULTS[name];
+      if (typeof value !== 'boolean') throw new InvalidOptionError(name, value, 'a boolean');
+      return [name, value];
+    }),
+  ) as Record<FlagOption, boolean>;
 
   // Synchronous stdout: a shutdown logs a handful of lines and then exits; async buffering lost or reordered the last ones.
   const logger = input.logger ?? pino({ name: 'graceful-elb' }, pino.destination({ dest: 1, sync: true }));
@@ -338,37 +351,41 @@ export function resolveOptions(input: GracefulElbOptions, env: Env): ResolvedOpt
   if (typeof exit !== 'function') throw new InvalidOptionError('exit', exit, 'a function');
 
   return {
+    ...durations,
+    ...flags,
+    drainSeconds,
+    healthPath,
+    quietMs,
+    retryMaxAttempts,
+    signals: [...signals],
     server,
     elbNames,
     targetGroups,
     discover,
     stateFile,
     stateDir,
-    drainSeconds,
-    healthPath,
     instanceId,
     region,
-    quietMs,
-    graceMs,
-    signals: [...signals],
-    probeIntervalMs,
-    probeTimeoutMs,
-    probeRequestTimeoutMs,
-    inServiceTimeoutMs,
-    pollIntervalMs,
-    imdsTimeoutMs,
-    apiTimeoutMs,
-    retryMaxAttempts,
-    retryBaseMs,
-    retryMaxDelayMs,
-    adjustKeepAlive: flag('adjustKeepAlive'),
-    exitOnStartupFailure: flag('exitOnStartupFailure'),
+    // Never longer than the drain a signal would get.
+    crashDrainSeconds: Math.min(crashDrainSeconds, drainSeconds),
     logger: logger === false ? pino({ enabled: false }) : logger,
     client,
     elbv2Client,
     exit,
     notices: resolveNoticeOptions(input, env),
   };
+}
+
+// The balancers speak HTTP/1.1 to their targets unless told otherwise (an ALB target group's protocol version is
+// HTTP1 by default, a Classic ELB knows nothing else): HTTP/2 to clients ends at the balancer.
+const HTTP2_REFUSED =
+  'a node:http or node:https Server (node:http2 servers are not supported: their sessions and streams are not tracked ' +
+  'for the drain; serve the balancer HTTP/1.1 with node:https or node:http, it still speaks HTTP/2 to clients)';
+
+/** node:http2's Http2Server / Http2SecureServer, recognised without importing node:http2 for a check. */
+function isHttp2Server(value: unknown): boolean {
+  const name = (value as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return name === 'Http2Server' || name === 'Http2SecureServer';
 }
 
 function fromEnvNumber(env: Env, name: string): number | undefined {

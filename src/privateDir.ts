@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
-import { UnsafeStateDirError } from './errors.js';
+import { GracefulElbError } from './errors.js';
 
 /**
  * Creates `dir` (and missing parents) readable by its owner only, then checks it as checkPrivateDir does. The
@@ -33,5 +33,19 @@ export function checkPrivateDir(dir: string): void {
   if ((target.mode & 0o022) !== 0) {
     const who = (target.mode & 0o002) !== 0 ? 'world' : 'group';
     throw new UnsafeStateDirError(dir, `is ${who}-writable (mode ${(target.mode & 0o777).toString(8).padStart(4, '0')}); run \`chmod go-w ${dir}\``);
+  }
+}
+
+/**
+ * The state dir (or its app subfolder, or a file in it) could be written by someone other than the running user, or
+ * a file there is a symlink: nothing in it is trusted (the CLI exits 5). Fix the ownership or mode, or choose another
+ * `--state-dir`.
+ */
+export class UnsafeStateDirError extends GracefulElbError {
+  readonly path: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_GRACEFUL_ELB_UNSAFE_STATE_DIR', `Refusing to use ${path}: it ${problem}`, options);
+    this.path = path;
   }
 }

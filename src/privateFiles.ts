@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { UnsafeStateDirError } from './errors.js';
+import { UnsafeStateDirError } from './privateDir.js';
 
 // Files in the state dir are opened without following a symlink (O_NOFOLLOW: ELOOP instead) and must be plain files
 // of the running user with one link: a planted symlink or hard link must never redirect a write (or a read that

@@ -4,7 +4,6 @@
 // single failed request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,23 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startLocalElb, type LocalElb } from '@graceful-elb/local';
 import { readLines, readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
-
-// autocannon ships no types: the part used here, typed at the one place it is loaded.
-interface AutocannonResult {
-  requests: { total: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-}
-interface AutocannonInstance {
-  stop(): void;
-}
-type Autocannon = (
-  options: { url: string; connections: number; overallRate: number; duration: number },
-  done: (error: Error | null, result: AutocannonResult) => void,
-) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import { autocannon, type AutocannonInstance, type AutocannonResult } from './helpers/autocannon.js';
 
 const hooks = (parse(readFileSync(join(repoRoot, 'appspec.template.yml'), 'utf8')) as { hooks: Record<string, Array<{ location: string }>> }).hooks;
 const DRAIN_SECONDS = '10';

@@ -8,7 +8,7 @@ import { DescribeInstanceHealthCommand, ElasticLoadBalancingClient } from '@aws-
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { boundCalls } from '../src/balancers/boundedClient.js';
 import { createElbClient } from '../src/balancers/elbClient.js';
-import { ApiCallTimeoutError, NotInServiceError } from '../src/errors.js';
+import { ApiCallTimeoutError, NotInServiceError } from '../src/balancers/errors.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
 import { createGracefulElb } from '../src/gracefulElb.js';
 import { isRetryableAwsError } from '../src/retry.js';

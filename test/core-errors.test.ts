@@ -1,20 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../src/index.js';
-import {
-  ApiCallTimeoutError,
-  BalancerApiError,
-  ForcedBySignalError,
-  GracefulElbError,
-  HealthCheckFailedError,
-  IdentityError,
-  InvalidOptionError,
-  LeaveFailedError,
-  NotInServiceError,
-  ShutdownBeforeReadyError,
-  ShutdownTimeoutError,
-} from '../src/errors.js';
+import { ApiCallTimeoutError, BalancerApiError, NotInServiceError } from '../src/balancers/errors.js';
+import { GracefulElbError, InvalidOptionError } from '../src/errors.js';
+import { ForcedBySignalError, HealthCheckFailedError, IdentityError, LeaveFailedError, ShutdownBeforeReadyError, ShutdownTimeoutError } from '../src/lifecycleErrors.js';
 import { AutoScalingApiError, NotInAutoScalingGroupError } from '../src/autoScaling/errors.js';
+import { AppCrashedError } from '../src/crashHandlers.js';
 
 const cause = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
 
@@ -32,6 +23,7 @@ const TABLE: Array<[GracefulElbError, string, string, unknown, RegExp]> = [
   [new LeaveFailedError(['elb/web', 'target-group/api'], { cause }), 'LeaveFailedError', 'ERR_GRACEFUL_ELB_LEAVE_FAILED', cause, /elb\/web, target-group\/api.*may still be registered/],
   [new AutoScalingApiError('CompleteLifecycleAction', 'web-asg', { cause }), 'AutoScalingApiError', 'ERR_GRACEFUL_ELB_AUTO_SCALING_API', cause, /CompleteLifecycleAction on web-asg.*Throttling: Rate exceeded/],
   [new NotInAutoScalingGroupError('i-0abc'), 'NotInAutoScalingGroupError', 'ERR_GRACEFUL_ELB_NOT_IN_AUTO_SCALING_GROUP', undefined, /i-0abc.*GRACEFUL_ELB_AUTO_SCALING_GROUP/],
+  [new AppCrashedError('uncaughtException', { cause }), 'AppCrashedError', 'ERR_GRACEFUL_ELB_APP_CRASHED', cause, /uncaught exception/],
 ];
 
 for (const [error, name, code, expectedCause, message] of TABLE) {

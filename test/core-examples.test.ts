@@ -3,8 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
+import { fork } from './helpers/fork.js';
 import { oneRequest } from './helpers/load.js';
 import { waitFor } from './helpers/capture.js';
 
@@ -62,4 +66,31 @@ test('examples/app.mjs with GRACEFUL_ELB_DISABLE=1: the naive baseline registers
   const exit = await app.exited;
   assert.equal(exit.signal, 'SIGTERM');
   assert.deepEqual(lb.calls(), []);
+});
+
+test('examples/app.mjs with no access keys in its env: the SDK default chain takes the instance role from IMDS; it joins and leaves', async (t) => {
+  assert.ok(built, 'dist/ is missing: run `npm run build` first');
+  const lb = await startCoreElb();
+  t.after(() => lb.close());
+  // What an EC2 instance has: a region and the metadata endpoint, no keys, no ~/.aws files.
+  const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...env } = lb.env;
+  const dir = await mkdtemp(join(tmpdir(), 'graceful-elb-imds-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const noFile = join(dir, 'absent');
+  const app = fork(example('app.mjs'), { ...env, AWS_SHARED_CREDENTIALS_FILE: noFile, AWS_CONFIG_FILE: noFile, GRACEFUL_ELB_INSTANCE_ID: ID, PORT: '0', GRACEFUL_ELB_DRAIN_SECONDS: '20' }, (line) => {
+    if (isListening(line) && typeof line.port === 'number') lb.setInstanceAddress(ID, `127.0.0.1:${line.port}`);
+  });
+  t.after(() => app.kill());
+  assert.equal(Object.keys(env).some((k) => k === 'AWS_ACCESS_KEY_ID' || k === 'AWS_SECRET_ACCESS_KEY'), false);
+  await app.line((l) => l.phase === 'ready', 30_000, 'ready');
+  assert.equal((await instanceHealth(lb, 'web', ID)).state, 'InService');
+
+  const role = await (await fetch(`${lb.endpoint}/latest/meta-data/iam/security-credentials/`)).text();
+  const served = (await (await fetch(`${lb.endpoint}/latest/meta-data/iam/security-credentials/${role}`)).json()) as { AccessKeyId: string };
+  app.child.kill('SIGTERM');
+  assert.equal((await app.exited).code, 0, app.stderr());
+  const calls = lb.calls().filter((c) => c.action === 'RegisterInstancesWithLoadBalancer' || c.action === 'DeregisterInstancesFromLoadBalancer');
+  assert.deepEqual(calls.map((c) => [c.action, c.status]), [['RegisterInstancesWithLoadBalancer', 200], ['DeregisterInstancesFromLoadBalancer', 200]]);
+  for (const call of calls) assert.equal(call.accessKeyId, served.AccessKeyId, 'signed with the temporary key IMDS served (ASIA…), no static key');
+  assert.match(served.AccessKeyId, /^ASIA/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
-import { IdentityError } from '../src/errors.js';
+import { IdentityError } from '../src/lifecycleErrors.js';
 import { resolveIdentity, type IdentityInput } from '../src/identity.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGracefulElb } from '../src/gracefulElb.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
-import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/errors.js';
+import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from '../src/lifecycleErrors.js';
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
 import { classicClient, instanceHealth, startCoreElb } from './helpers/coreElb.js';

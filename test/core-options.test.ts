@@ -33,6 +33,8 @@ test('every default is applied, and equals the one written in DEFAULTS', () => {
     retryMaxDelayMs: r.retryMaxDelayMs,
     adjustKeepAlive: r.adjustKeepAlive,
     exitOnStartupFailure: r.exitOnStartupFailure,
+    handleCrashes: r.handleCrashes,
+    crashDrainSeconds: r.crashDrainSeconds,
   };
   for (const [name, value] of Object.entries(expected)) assert.deepEqual(value, DEFAULTS[name as keyof typeof DEFAULTS], name);
   assert.deepEqual(r.elbNames, ['web']);
@@ -70,6 +72,21 @@ test('the default quiet window is clamped to a shorter drain; a given one that d
   assert.equal(resolveOptions({ ...base, drainSeconds: 0.5 }, {}).quietMs, 500);
   assert.equal(resolveOptions({ ...base, drainSeconds: 0 }, {}).quietMs, 0);
   assert.throws(() => resolveOptions({ ...base, drainSeconds: 1, quietMs: 1500 }, {}), (e: unknown) => e instanceof InvalidOptionError && e.option === 'quietMs');
+});
+
+test('crashDrainSeconds is capped by a shorter drainSeconds', () => {
+  assert.equal(resolveOptions({ ...base, drainSeconds: 2 }, {}).crashDrainSeconds, 2);
+  assert.equal(resolveOptions({ ...base, drainSeconds: 60, crashDrainSeconds: 3 }, {}).crashDrainSeconds, 3);
+});
+
+test('a node:http2 server is refused with a message that says why and what to use instead', async () => {
+  const { createServer: createHttp2Server, createSecureServer } = await import('node:http2');
+  for (const http2Server of [createHttp2Server(), createSecureServer({ allowHTTP1: true })]) {
+    assert.throws(
+      () => resolveOptions({ ...base, server: http2Server as never }, {}),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === 'server' && /node:http2 servers are not supported.*HTTP\/1\.1/.test(e.message),
+    );
+  }
 });
 
 test('a logger is used as given; false silences', () => {
@@ -130,6 +147,9 @@ const BAD: Array<[string, Record<string, unknown>, Record<string, string>, strin
   ['uncatchable signal', { signals: ['SIGKILL'] }, {}, 'signals', 'SIGKILL'],
   ['adjustKeepAlive not boolean', { adjustKeepAlive: 'yes' }, {}, 'adjustKeepAlive', 'yes'],
   ['exitOnStartupFailure not boolean', { exitOnStartupFailure: 1 }, {}, 'exitOnStartupFailure', 1],
+  ['handleCrashes not boolean', { handleCrashes: 'yes' }, {}, 'handleCrashes', 'yes'],
+  ['negative crashDrainSeconds', { crashDrainSeconds: -1 }, {}, 'crashDrainSeconds', -1],
+  ['crashDrainSeconds over 3600', { crashDrainSeconds: 3601 }, {}, 'crashDrainSeconds', 3601],
   ['logger not a logger', { logger: console.log }, {}, 'logger', console.log],
   ['client without send', { client: {} }, {}, 'client', {}],
   ['exit not a function', { exit: 0 }, {}, 'exit', 0],

@@ -17,9 +17,12 @@ test('start returns once the app is spawned; the app runs with its IPC channel, 
   assert.deepEqual(state.app.args, ['--port', '0']);
 
   // The library's lifecycle messages (here from the fixture) reach the state file through the IPC channel.
-  const inService = await waitFor('in-service in the state file', () => readState(stateDir)?.lifecycle?.state === 'in-service');
+  // 'ready' is a message of its own, sent after the 'in-service' state: wait for both, not one then read the other.
+  const inService = await waitFor('in-service and ready in the state file', () => {
+    const current = readState(stateDir);
+    return current?.lifecycle?.state === 'in-service' && current.ready;
+  });
   assert.ok(inService);
-  assert.equal(readState(stateDir)?.ready, true);
 
   const outLog = readFileSync(join(stateDir, 'app', 'app.out.log'), 'utf8');
   assert.match(outLog, new RegExp(`listening on port \\d+ \\(pid ${appPid}, args \\["--port","0"\\]\\)`));

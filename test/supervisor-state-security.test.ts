@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnsafeStateDirError } from '../src/errors.js';
+import { UnsafeStateDirError } from '../src/privateDir.js';
 import { ensurePrivateDir } from '../src/privateDir.js';
 import { identifyProcess } from '../src/supervisor/processIdentity.js';
 import { readState, writeJsonFileAtomic, type SupervisorState } from '../src/supervisor/stateFile.js';

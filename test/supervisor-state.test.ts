@@ -5,16 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import {
-  AlreadyRunningError,
-  GracefulElbError,
-  ScriptMismatchError,
-  StateFileError,
-  StopTimeoutError,
-  SupervisorStartError,
-  UnsafeStateDirError,
-  ValidateFailedError,
-} from '../src/errors.js';
+import { GracefulElbError } from '../src/errors.js';
+import { UnsafeStateDirError } from '../src/privateDir.js';
+import { AlreadyRunningError, ScriptMismatchError, StateFileError, StopTimeoutError, SupervisorStartError, ValidateFailedError } from '../src/supervisor/errors.js';
 import { identifyProcess, isProcessRunning } from '../src/supervisor/processIdentity.js';
 import { readState, writeJsonFileAtomic } from '../src/supervisor/stateFile.js';
 import { acquireLock, lockHolder, releaseLock } from '../src/supervisor/supervisorLock.js';

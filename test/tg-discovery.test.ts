@@ -13,7 +13,7 @@ import {
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
-import { NothingDiscoveredError } from '../src/errors.js';
+import { NothingDiscoveredError } from '../src/balancers/errors.js';
 import { defaultMembershipFile, readMemberships, writeMemberships } from '../src/membership.js';
 import { captureLogger, fakeProcess } from './helpers/capture.js';
 import { closeServer, recordingClients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
@@ -74,13 +74,13 @@ test('discover: finds every Classic ELB and target group holding the instance (p
   for (let batch = 0; batch < 405; batch += 45) {
     const created = await Promise.all(
       Array.from({ length: Math.min(45, 405 - batch) }, (_, i) =>
-        v2.send(new CreateTargetGroupCommand({ Name: `bulk-${batch + i}`, Protocol: 'HTTP', Port: 3000, HealthCheckPath: '/ping', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 })),
+        v2.send(new CreateTargetGroupCommand({ Name: `bulk-${batch + i}`, Protocol: 'HTTP', Port: 3000, VpcId: 'vpc-0b0c0d0e', HealthCheckPath: '/ping', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 })),
       ),
     );
     bulk.push(...created.map((c) => c.TargetGroups![0]!.TargetGroupArn!));
   }
   const lastBulk = bulk[404]!;
-  const alb = await v2.send(new CreateLoadBalancerCommand({ Name: 'bulk-alb' }));
+  const alb = await v2.send(new CreateLoadBalancerCommand({ Name: 'bulk-alb', Subnets: ['subnet-0b0c0d01', 'subnet-0b0c0d02'] }));
   await v2.send(new CreateListenerCommand({ LoadBalancerArn: alb.LoadBalancers![0]!.LoadBalancerArn!, Port: 9090, DefaultActions: [{ Type: 'forward', TargetGroupArn: lastBulk }] }));
 
   // What the infrastructure did before the app ever ran: the instance is in web, web-tg, api-tg and the last bulk

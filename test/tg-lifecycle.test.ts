@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createGracefulElb } from '../src/gracefulElb.js';
 import type { LocalElb } from '@graceful-elb/local';
-import { BalancerApiError } from '../src/errors.js';
+import { BalancerApiError } from '../src/balancers/errors.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
 import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
 import { closeServer, fetchText, recordingClients as clients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';

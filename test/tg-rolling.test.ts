@@ -1,87 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { fetchText, recordingClients, startTgLocalElb, type TgSetup } from './helpers/tgLocalElb.js';
+import { startApp, startLoad, type App } from './helpers/tgApps.js';
+import { fetchText, recordingClients, startTgLocalElb } from './helpers/tgLocalElb.js';
 
 // Real processes behind an ALB target group on the local ELB: forked apps configured by env, real SIGTERM, traffic
 // through the ALB listener. A rolling restart of three instances loses no request, and an idle instance exits long
 // before the group's 300 s deregistration delay ends.
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/tg-app.ts', import.meta.url));
 const EXAMPLE_APP = fileURLToPath(new URL('../examples/app.mjs', import.meta.url));
 const DEREGISTRATION_DELAY_SECONDS = 300;
-
-interface App {
-  child: ChildProcess;
-  port: number;
-  ready: Promise<void>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: string[];
-}
-
-function startApp(setup: TgSetup, instanceId: string, args = ['--import', 'tsx', FIXTURE], extraEnv: Record<string, string> = {}): App {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: {
-      PATH: process.env.PATH,
-      ...setup.lb.env,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      GRACEFUL_ELB_TARGET_GROUP_ARNS: setup.arns['web-tg'],
-      GRACEFUL_ELB_INSTANCE_ID: instanceId,
-      GRACEFUL_ELB_DRAIN_SECONDS: '30',
-      ...extraEnv,
-    },
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const app = { child, port: 0, output } as App;
-  app.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  app.ready = new Promise<void>((resolve, reject) => {
-    child.on('message', (message: unknown) => {
-      if (message === 'ready') resolve();
-      const m = message as { type?: string; port?: number; state?: string };
-      if (m.type === 'fixture:listening') app.port = m.port ?? 0;
-      if (m.state === 'failed') reject(new Error(`${instanceId} failed to start:\n${output.join('')}`));
-    });
-    void app.exited.then(({ code }) => reject(new Error(`${instanceId} exited (${code}) before ready:\n${output.join('')}`)));
-  });
-  app.ready.catch(() => undefined);
-  return app;
-}
-
-/** Requests through the ALB listener from `concurrency` keep-alive clients until stopped; every failure recorded. */
-function startLoad(url: string, concurrency: number): { stop(): Promise<{ ok: number; failures: string[]; byProcess: Map<string, number> }> } {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let running = true;
-  let ok = 0;
-  const failures: string[] = [];
-  const byProcess = new Map<string, number>();
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      try {
-        const { status, body } = await fetchText(`${url}/work?ms=25`, agent);
-        if (status === 200) {
-          ok++;
-          byProcess.set(body, (byProcess.get(body) ?? 0) + 1);
-        } else failures.push(`HTTP ${status}`);
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      agent.destroy();
-      return { ok, failures, byProcess };
-    },
-  };
-}
 
 test('rolling restart of 3 instances behind an ALB target group, one at a time, with zero failed requests', async (t) => {
   const setup = await startTgLocalElb({ deregistrationDelaySeconds: DEREGISTRATION_DELAY_SECONDS });

@@ -5,6 +5,8 @@
 export interface Balancer {
   /** For logs and errors: `elb/web` or `target-group/web-tg`. */
   readonly label: string;
+  /** Which membership this is, as a supervisor can rebuild it from an IPC message (a Classic name, or group + port). */
+  readonly ref: BalancerRef;
   /** RegisterInstancesWithLoadBalancer / RegisterTargets, retried on Throttling and 5xx. */
   register(signal?: AbortSignal): Promise<void>;
   /** DeregisterInstancesFromLoadBalancer / DeregisterTargets, retried on Throttling and 5xx. */
@@ -39,3 +41,5 @@ export interface BalancerView {
   state: string;
   description?: string;
 }
+
+export type BalancerRef = { readonly elbName: string } | { readonly targetGroupArn: string; readonly port: number };

@@ -1,4 +1,4 @@
-import { ApiCallTimeoutError } from '../errors.js';
+import { ApiCallTimeoutError } from './errors.js';
 
 /** The one method of an AWS SDK v3 client the library calls. */
 interface Sends {

@@ -5,7 +5,7 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
   type LoadBalancerAttributes,
 } from '@aws-sdk/client-elastic-load-balancing';
-import { BalancerApiError } from '../errors.js';
+import { BalancerApiError } from './errors.js';
 import type { ElbClient } from '../options.js';
 import { retry, type RetryHooks, type RetryPolicy } from '../retry.js';
 import type { Balancer, BalancerView } from './balancer.js';
@@ -53,6 +53,7 @@ export function createClassicElb(input: ClassicElbInput): Balancer {
 
   return {
     label,
+    ref: { elbName: name },
     register: (signal) =>
       withRetry('RegisterInstancesWithLoadBalancer', signal, () =>
         client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: instances }), { abortSignal: signal }),

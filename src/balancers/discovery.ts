@@ -1,6 +1,6 @@
 import { DescribeInstanceHealthCommand, DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DiscoveryError } from '../errors.js';
+import { DiscoveryError } from './errors.js';
 import type { ElbClient, ElbV2Client } from '../options.js';
 import { retry, type RetryHooks, type RetryPolicy } from '../retry.js';
 import { mergeMemberships, type Memberships } from './memberships.js';

@@ -1,4 +1,4 @@
-import { IdentityError } from '../errors.js';
+import { IdentityError } from '../lifecycleErrors.js';
 
 const NO_REGION =
   'No AWS region for the load balancer API: set AWS_REGION (or the `region` option), or run on EC2 where the library ' +

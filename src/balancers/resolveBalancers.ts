@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { NothingDiscoveredError } from '../errors.js';
+import { NothingDiscoveredError } from './errors.js';
 import { defaultMembershipFile, readMemberships, writeMemberships } from '../membership.js';
 import type { ElbClient, ElbV2Client, ResolvedOptions } from '../options.js';
 import type { RetryHooks, RetryPolicy } from '../retry.js';
@@ -30,11 +30,20 @@ export interface ResolveBalancersInput {
  * crash after registering still leaves the next start knowing what to rejoin).
  */
 export async function resolveBalancers(input: ResolveBalancersInput): Promise<Balancer[]> {
-  const { config, instanceId, port } = input;
+  const { config, port } = input;
   const memberships: Memberships = config.discover
     ? await discoverAndRemember(input)
     : { elbNames: config.elbNames, targetGroups: config.targetGroups.map((g) => ({ targetGroupArn: g.targetGroupArn, port: g.port ?? port })) };
 
+  return balancersFor(memberships, input);
+}
+
+/** One Balancer per membership; used by the lifecycle and by the supervisor deregistering a dead child. */
+export function balancersFor(
+  memberships: Memberships,
+  input: Pick<ResolveBalancersInput, 'instanceId' | 'classicClient' | 'v2Client' | 'retry' | 'onRetry'>,
+): Balancer[] {
+  const { instanceId } = input;
   const classic = memberships.elbNames.map((name) =>
     createClassicElb({ client: input.classicClient(), name, instanceId, retry: input.retry, onRetry: input.onRetry(`elb/${name}`) }),
   );
@@ -49,6 +58,14 @@ export async function resolveBalancers(input: ResolveBalancersInput): Promise<Ba
     }),
   );
   return [...classic, ...groups];
+}
+
+/** The memberships behind `balancers` (the inverse of balancersFor). */
+export function membershipsOf(balancers: readonly Balancer[]): Memberships {
+  return {
+    elbNames: balancers.flatMap((b) => ('elbName' in b.ref ? [b.ref.elbName] : [])),
+    targetGroups: balancers.flatMap((b) => ('targetGroupArn' in b.ref ? [{ targetGroupArn: b.ref.targetGroupArn, port: b.ref.port }] : [])),
+  };
 }
 
 async function discoverAndRemember(input: ResolveBalancersInput): Promise<Memberships> {

@@ -6,7 +6,7 @@ import {
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { BalancerApiError } from '../errors.js';
+import { BalancerApiError } from './errors.js';
 import type { ElbV2Client } from '../options.js';
 import { retry, type RetryHooks, type RetryPolicy } from '../retry.js';
 import type { Balancer, BalancerView } from './balancer.js';
@@ -81,6 +81,7 @@ export function createTargetGroup(input: TargetGroupInput): Balancer {
 
   return {
     label,
+    ref: { targetGroupArn, port },
     register: (signal) =>
       withRetry('RegisterTargets', signal, () =>
         client.send(new RegisterTargetsCommand({ TargetGroupArn: targetGroupArn, Targets: targets }), { abortSignal: signal }),

@@ -1,4 +1,4 @@
-import { NotInServiceError } from '../errors.js';
+import { NotInServiceError } from './errors.js';
 import { pollUntil } from '../poll.js';
 import type { Balancer, BalancerView } from './balancer.js';
 

@@ -1,4 +1,5 @@
-import { GracefulElbError, InvalidOptionError, UnsafeStateDirError } from '../errors.js';
+import { GracefulElbError, InvalidOptionError } from '../errors.js';
+import { UnsafeStateDirError } from '../privateDir.js';
 import { EXIT_CODES } from './exitCodes.js';
 
 /**

@@ -1,13 +1,10 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import pino from 'pino';
 import { InvalidOptionError } from '../errors.js';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
-import { launchSupervisor } from '../supervisor/launchSupervisor.js';
 import type { SupervisorState } from '../supervisor/stateFile.js';
 import { defaultStopTimeoutSeconds } from '../supervisor/stopTimeout.js';
-import { runSupervisor } from '../supervisor/supervisor.js';
 import { parseCount, parseSeconds } from './argParsers.js';
 import { commandAction } from './commandAction.js';
 import { EXIT_CODES } from './exitCodes.js';
@@ -66,6 +63,9 @@ async function start(scriptArg: string, args: string[], options: StartOptions): 
   const stopTimeoutSeconds = options.stopTimeout ?? defaultStopTimeoutSeconds(process.env);
 
   if (options.foreground) {
+    // Only the supervisor process needs pino and forever-monitor (with chokidar and the rest): loaded here, so that
+    // every other command (and `start` itself in the hook) starts without them.
+    const [{ default: pino }, { runSupervisor }] = await Promise.all([import('pino'), import('../supervisor/supervisor.js')]);
     const logger = pino({ base: { name: options.name } }, pino.destination({ dest: 1, sync: true }));
     const outcome = await runSupervisor({
       paths,
@@ -82,6 +82,7 @@ async function start(scriptArg: string, args: string[], options: StartOptions): 
     return outcome.exitCode;
   }
 
+  const { launchSupervisor } = await import('../supervisor/launchSupervisor.js');
   const state = await launchSupervisor({
     paths,
     command: {

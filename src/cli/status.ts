@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatStatus, statusReport } from '../supervisor/statusReport.js';
 import { commandAction } from './commandAction.js';
 import { EXIT_CODES } from './exitCodes.js';
 import { addStateOptions, pathsFromOptions, type StateOptions } from './stateOptions.js';
@@ -19,6 +18,7 @@ export function registerStatusCommand(program: Command): void {
 }
 
 async function status(options: StatusOptions): Promise<number> {
+  const { formatStatus, statusReport } = await import('../supervisor/statusReport.js');
   const report = statusReport(pathsFromOptions(options), options.name);
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
   return report.running ? EXIT_CODES.ok : EXIT_CODES.notRunning;

@@ -1,6 +1,4 @@
 import { Option, type Command } from 'commander';
-import { describeExit } from '../supervisor/describeExit.js';
-import { stopApp } from '../supervisor/stopApp.js';
 import { parseSeconds } from './argParsers.js';
 import { commandAction } from './commandAction.js';
 import { EXIT_CODES } from './exitCodes.js';
@@ -34,6 +32,7 @@ export function registerStopCommand(program: Command): void {
 }
 
 async function stop(script: string | undefined, options: StopOptions): Promise<number> {
+  const [{ stopApp }, { describeExit }] = await Promise.all([import('../supervisor/stopApp.js'), import('../supervisor/describeExit.js')]);
   const paths = pathsFromOptions(options);
   const result = await stopApp({
     paths,

@@ -1,9 +1,6 @@
 import { Option, type Command } from 'commander';
-import { ValidateFailedError } from '../errors.js';
+import { ValidateFailedError } from '../supervisor/errors.js';
 import { SUPERVISOR_DEFAULTS } from '../supervisor/defaults.js';
-import { logTail } from '../supervisor/logTail.js';
-import { readState } from '../supervisor/stateFile.js';
-import { waitForService } from '../supervisor/waitForService.js';
 import { parseSeconds } from './argParsers.js';
 import { commandAction, formatError } from './commandAction.js';
 import { EXIT_CODES } from './exitCodes.js';
@@ -34,6 +31,11 @@ export function registerValidateCommand(program: Command): void {
 }
 
 async function validate(options: ValidateOptions): Promise<number> {
+  const [{ waitForService }, { readState }, { logTail }] = await Promise.all([
+    import('../supervisor/waitForService.js'),
+    import('../supervisor/stateFile.js'),
+    import('../supervisor/logTail.js'),
+  ]);
   const paths = pathsFromOptions(options);
   const context = codeDeployContext(process.env);
   try {

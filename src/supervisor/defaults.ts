@@ -3,7 +3,7 @@ import { EXIT_CODES as LIBRARY_EXIT_CODES } from '../exitCodes.js';
 
 /**
  * Every default of the supervisor and of the `start` / `stop` / `validate` commands, written once.
- * The README's CodeDeploy and CLI sections quote these values; change both together.
+ * docs/codedeploy.md and docs/cli.md quote these values; change both together.
  */
 export const SUPERVISOR_DEFAULTS = {
   /** Subdirectory of the state dir; several apps on one machine use different names (or state dirs). */

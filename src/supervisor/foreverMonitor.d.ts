@@ -35,6 +35,11 @@ declare module 'forever-monitor' {
     readonly minUptime: number;
     /** Read when the child exits: the monitor gives up once `times >= max`. */
     max: number | undefined;
+    /**
+     * Read when the child exits, right after 'exit:code': true lets the child die without a restart (and emits 'exit');
+     * `stop()` sets it. Cleared by the monitor once read.
+     */
+    forceStop: boolean | undefined;
     start(restart?: boolean): this;
     /** Sends killSignal and prevents the restart. */
     stop(): this;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, renameSync } from 'node:fs';
-import { AlreadyRunningError, SupervisorStartError } from '../errors.js';
+import { AlreadyRunningError, SupervisorStartError } from './errors.js';
 import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { fileSize, logTail } from './logTail.js';

@@ -1,4 +1,5 @@
-import { StateFileError, UnsafeStateDirError } from '../errors.js';
+import { UnsafeStateDirError } from '../privateDir.js';
+import { StateFileError } from './errors.js';
 import { readPrivateFile, writePrivateFileAtomic } from '../privateFiles.js';
 import type { LifecycleState } from '../lifecycleMessage.js';
 import type { ProcessIdentity } from './processIdentity.js';

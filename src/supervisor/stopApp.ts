@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ScriptMismatchError, StopTimeoutError } from '../errors.js';
+import { ScriptMismatchError, StopTimeoutError } from './errors.js';
 import { EXIT_CODES as LIBRARY_EXIT_CODES } from '../exitCodes.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { pollUntil } from './pollUntil.js';

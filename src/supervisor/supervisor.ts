@@ -2,10 +2,11 @@ import { createWriteStream, existsSync, renameSync, rmSync, type WriteStream } f
 import type { Readable } from 'node:stream';
 import { Monitor } from 'forever-monitor';
 import type { Logger } from 'pino';
-import { isLifecycleMessage } from '../lifecycleMessage.js';
+import { isLifecycleMessage, parseJoinedBalancers, type JoinedBalancers } from '../lifecycleMessage.js';
 import { MAX_TIMER_SECONDS } from '../maxTimer.js';
 import { openPrivateAppend } from '../privateFiles.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
+import { deregisterDeadChild, hasBalancers } from './deregisterOnDeath.js';
 import { describeExit, finalExitReason, instanceLeaving } from './describeExit.js';
 import { identifyProcess, type ProcessIdentity } from './processIdentity.js';
 import { readJsonFile, writeJsonFileAtomic, type StopRequest, type SupervisorState } from './stateFile.js';
@@ -99,6 +100,12 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
   let stopping = false;
   let finished = false;
   let killTimer: NodeJS.Timeout | undefined;
+  /** The balancers the current child reported it may be registered with (lifecycleMessage.ts `membership`). */
+  let joined: JoinedBalancers | undefined;
+  /** A dead child's deregistration in flight: a restart waits for it, and so does the supervisor's end. */
+  let leaving: Promise<void> | undefined;
+  /** The restart forever-monitor was about to make, held back until `leaving` settles. */
+  let restartHeld = false;
 
   return new Promise<SupervisorOutcome>((resolve) => {
     const onSpawn = (restarted: boolean) => (): void => {
@@ -108,6 +115,7 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       state.app.startedAt = Date.now();
       if (restarted) state.app.restarts += 1;
       state.lifecycle = undefined;
+      joined = undefined;
       state.ready = false;
       state.status = stopping ? 'stopping' : 'running';
       save();
@@ -122,6 +130,7 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       } else if (isLifecycleMessage(message)) {
         const error = message.error ? { code: String(message.error.code), message: String(message.error.message) } : undefined;
         state.lifecycle = { state: message.state, at: message.at, ...(error ? { error } : {}) };
+        if (message.membership !== undefined) joined = parseJoinedBalancers(message.membership);
         logger.info({ pid: message.pid, state: message.state, ...(error ? { error } : {}) }, 'app lifecycle');
       } else {
         return;
@@ -133,6 +142,26 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       const pid = state.app.process?.pid ?? 0;
       const uptimeMs = Date.now() - (state.app.startedAt ?? Date.now());
       state.lastExit = { pid, code, signal, at: Date.now(), uptimeMs };
+      const restarting = !stopping && !(code !== null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(code)) && willRestart(monitor);
+      if (hasBalancers(joined)) {
+        // Died registered (process.exit(), SIGKILL, OOM, a native crash, a failed leave): the balancer would route to a
+        // closed port until its health check notices. Leave for it, and only then let forever-monitor restart it.
+        leaving = leaveForDeadChild(pid, joined);
+        joined = undefined;
+        if (restarting) {
+          restartHeld = true;
+          monitor.forceStop = true;
+          void leaving.then(() => {
+            restartHeld = false;
+            if (stopping || finished) {
+              void finish({ status: 'stopped', exitCode: 0 });
+              return;
+            }
+            logger.info({ pid }, 'restarting the app after deregistering it');
+            monitor.start(true);
+          });
+        }
+      }
       if (stopping) {
         if (state.stop) state.stop.exitedAt = Date.now();
       } else if (code !== null && SUPERVISOR_DEFAULTS.finalExitCodes.includes(code)) {
@@ -148,6 +177,8 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
     };
 
     const onGiveUp = (_monitor: Monitor, spinning: boolean): void => {
+      // Not a give-up: the restart waits for the dead child's deregistration (onExitCode).
+      if (restartHeld) return;
       if (stopping) {
         const escalated = state.stop?.escalatedAt !== undefined;
         const reason = escalated
@@ -186,7 +217,8 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       save();
       logger.info({ signal, timeoutSeconds, pid: monitor.child?.pid }, 'stopping the app with SIGTERM');
       if (!monitor.running) {
-        void finish({ status: 'stopped', exitCode: 0 });
+        // A held restart sees `stopping` once its deregistration ends, and finishes then.
+        if (!restartHeld) void finish({ status: 'stopped', exitCode: 0 });
         return;
       }
       monitor.stop();
@@ -212,6 +244,8 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       clearTimeout(killTimer);
       process.off('SIGTERM', onStopSignal);
       process.off('SIGINT', onStopSignal);
+      // A dead child's deregistration is bounded (deregisterOnDeath.ts): the instance must not stay registered.
+      await leaving;
       // 'exit' can come before the child's pipes are read to the end: the last lines would be lost.
       await Promise.all([waitClosed(monitor.child?.stdout), waitClosed(monitor.child?.stderr)]);
       monitor.removeAllListeners();
@@ -222,6 +256,13 @@ function supervise(options: SupervisorOptions, self: ProcessIdentity): Promise<S
       rmSync(paths.stopRequest, { force: true });
       logger.info({ status: outcome.status, reason: outcome.reason }, 'supervisor done');
       resolve(outcome);
+    };
+
+    const leaveForDeadChild = async (pid: number, membership: JoinedBalancers): Promise<void> => {
+      const results = await deregisterDeadChild({ membership, pid, logger });
+      const left = results.filter((r) => r.left).map((r) => r.label);
+      const failed = results.filter((r) => !r.left).map((r) => r.label);
+      logger.info({ pid, left, failed }, failed.length === 0 ? 'the dead app is out of every balancer' : 'the dead app could not be taken out of every balancer');
     };
 
     monitor.on('start', onSpawn(false));

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import { AlreadyRunningError, UnsafeStateDirError } from '../errors.js';
+import { UnsafeStateDirError } from '../privateDir.js';
+import { AlreadyRunningError } from './errors.js';
 import { createPrivateFile, readPrivateFile } from '../privateFiles.js';
 import { isProcessRunning, type ProcessIdentity } from './processIdentity.js';
 

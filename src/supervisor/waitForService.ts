@@ -1,4 +1,4 @@
-import { ValidateFailedError } from '../errors.js';
+import { ValidateFailedError } from './errors.js';
 import { SUPERVISOR_DEFAULTS } from './defaults.js';
 import { describeExit } from './describeExit.js';
 import { pollUntil } from './pollUntil.js';

@@ -1,9 +1,9 @@
 // Shared by the test/core-*.test.ts files that run the library against the project's local ELB: Classic balancers
 // with fast health checks on ephemeral ports, the state the API reports, and forked apps whose address the balancer
 // learns the moment they listen.
-import { DescribeInstanceHealthCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand, type ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { startLocalElb, type LocalElb, type LocalElbConfig } from '@graceful-elb/local';
-import { clientsFor } from '../../packages/local/test/mock-helpers.js';
+import { clientsFor, startBackend } from '../../packages/local/test/mock-helpers.js';
 import { fork, type Forked } from './fork.js';
 
 export interface CoreElbOptions {
@@ -82,5 +82,52 @@ export function forkInstance(lb: LocalElb, script: string, instanceId: string, e
   const imds = { AWS_EC2_METADATA_SERVICE_ENDPOINT: `${lb.endpoint}/_local/imds/${instanceId}` };
   return fork(script, { ...lb.env, ...imds, GRACEFUL_ELB_INSTANCE_ID: instanceId, ...env }, (line) => {
     if (isListening(line) && typeof line.port === 'number') lb.setInstanceAddress(instanceId, `127.0.0.1:${line.port}`);
+  });
+}
+
+/**
+ * A Classic balancer 'web' with a second, always-healthy instance `stableId` registered and in service: the balancer has
+ * somewhere to send traffic once the app under test has left (or died).
+ */
+export async function startCoreElbWithStable(t: { after(fn: () => unknown): void }, stableId: string, options: CoreElbOptions = {}): Promise<LocalElb> {
+  const stable = await startBackend('stable');
+  t.after(() => stable.close());
+  const lb = await startCoreElb({ connectionDrainingSeconds: 30, ...options, instances: { ...options.instances, [stableId]: stable.address } });
+  t.after(() => lb.close());
+  const client = classicClient(lb);
+  try {
+    await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: stableId }] }));
+  } finally {
+    client.destroy();
+  }
+  return lb;
+}
+
+/**
+ * One Classic balancer 'web' in front of apps on known addresses (instance id → 'host:port'), health-checking `/ping`
+ * with the given check, as a fleet deployed by the supervisor sees it.
+ */
+export function startFleetElb(input: {
+  instances: Record<string, string>;
+  healthCheck: { intervalSeconds: number; timeoutSeconds: number; healthyThreshold: number; unhealthyThreshold: number };
+  connectionDrainingSeconds: number;
+  propagationDelayMs?: number;
+}): Promise<LocalElb> {
+  return startLocalElb({
+    listenerPorts: 'ephemeral',
+    logger: false,
+    ...(input.propagationDelayMs !== undefined && { propagationDelayMs: input.propagationDelayMs }),
+    instances: input.instances,
+    config: {
+      classic: [
+        {
+          name: 'web',
+          // The instance port is a placeholder: each instance's own address above is where the balancer goes.
+          listeners: [{ loadBalancerPort: 8080, instancePort: 3000 }],
+          healthCheck: { target: 'HTTP:3000/ping', ...input.healthCheck },
+          connectionDraining: { enabled: true, timeoutSeconds: input.connectionDrainingSeconds },
+        },
+      ],
+    },
   });
 }

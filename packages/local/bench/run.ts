@@ -1,9 +1,11 @@
-// `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead, idle
+// `npm run bench`: graceful vs naive vs seed under the same load, the library's request-path overhead (and its
+// per-request CPU beside http-terminator, lightship and close-with-grace), idle
 // shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
 // benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
-//   npm run bench -- [--repeats N] [--quick] [--rate R] [--only approaches,targetgroups,overhead,idle,dataplane]
+//   npm run bench -- [--repeats N] [--quick] [--rate R] [--only approaches,targetgroups,overhead,peers,startup,idle,dataplane] [--library DIR]
+// --library measures another build of graceful-elb (e.g. an older checkout's, for a before/after).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, DEMO_DEFAULTS } from '../src/demo/defaults.js';
 import { modelFleetDeployment, type FleetModel } from '../src/demo/fleetModel.js';
@@ -13,16 +15,17 @@ import { compareApproaches, type ApproachResult, type ApproachSettings } from '.
 import { measureDataPlane, type DataPlaneResult } from './dataPlaneSection.js';
 import { measureIdleShutdown, type IdleShutdownResult } from './idleShutdown.js';
 import { measureOverhead, type OverheadResult } from './overhead.js';
-import { duration, markdownTable, seconds } from './stats.js';
+import { measurePeers, type PeersResult } from './peers.js';
+import { measureStartup, type StartupResult } from './startup.js';
+import { duration, markdownTable, quantile, seconds } from './stats.js';
 
 /** AWS's default deregistration delay, which the target-group rows are scaled to. */
 const AWS_DEFAULT_DELAY_SECONDS = 300;
 
-const SECTIONS = ['approaches', 'targetgroups', 'overhead', 'idle', 'dataplane'] as const;
+const SECTIONS = ['approaches', 'targetgroups', 'overhead', 'peers', 'startup', 'idle', 'dataplane'] as const;
 type Section = (typeof SECTIONS)[number];
 
 // The demo and the apps run from the library's package (dist/cli.js, examples/app.mjs); results stay with the bench.
-const libraryRoot = libraryRootOf();
 const resultsDir = join(import.meta.dirname, 'results');
 
 const { values } = parseArgs({
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     rate: { type: 'string' },
     only: { type: 'string' },
+    library: { type: 'string' },
   },
 });
 const repeats = values.repeats === undefined ? (values.quick ? 1 : BENCH_DEFAULTS.repeats) : Number(values.repeats);
@@ -40,6 +44,7 @@ for (const section of only) {
   if (!(SECTIONS as readonly string[]).includes(section)) throw new Error(`--only takes ${SECTIONS.join(', ')}; got ${section}`);
 }
 const wanted = (section: Section): boolean => only.includes(section);
+const libraryRoot = values.library === undefined ? libraryRootOf() : resolve(values.library);
 
 const ratePerSecond = values.rate === undefined ? DEMO_DEFAULTS.ratePerSecond : Number(values.rate);
 if (!Number.isInteger(ratePerSecond) || ratePerSecond < 1 || ratePerSecond > 5000) throw new Error(`--rate must be a whole number from 1 to 5000, got ${values.rate}`);
@@ -59,6 +64,8 @@ log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
 let approaches: ApproachResult[] | undefined;
 let targetGroups: ApproachResult[] | undefined;
 let overhead: OverheadResult | undefined;
+let peers: PeersResult | undefined;
+let startup: StartupResult | undefined;
 let idle: IdleShutdownResult | undefined;
 let dataPlane: DataPlaneResult | undefined;
 if (wanted('approaches')) {
@@ -78,6 +85,14 @@ if (wanted('overhead')) {
   log('Request-path overhead (example app, direct, unthrottled):');
   overhead = await measureOverhead(libraryRoot, log);
 }
+if (wanted('peers')) {
+  log('Per-request CPU beside the peer libraries (hello-world node:http, paired rounds):');
+  peers = await measurePeers(libraryRoot, log);
+}
+if (wanted('startup')) {
+  log(`Startup and import cost (${libraryRoot}):`);
+  startup = measureStartup(libraryRoot, log);
+}
 if (wanted('idle')) {
   log('Idle shutdown (SIGTERM with no traffic):');
   idle = await measureIdleShutdown(libraryRoot, log);
@@ -95,7 +110,7 @@ const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : val
 writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
 writeFileSync(
   join(resultsDir, `bench-${stamp}.json`),
-  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, targetGroups, targetGroupFleetModel: targetGroupFleet, overhead, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
+  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, targetGroups, targetGroupFleetModel: targetGroupFleet, overhead, peers, startup, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
 );
 log('');
 log(markdown);
@@ -197,6 +212,32 @@ function render(): string {
           `${cpu.without.toFixed(1)} µs without the library, ${cpu.with.toFixed(1)} µs with it: ratio ${cpu.ratio.toFixed(3)}.`,
       );
     }
+  }
+  if (peers) {
+    parts.push(
+      '',
+      `**Per-request CPU beside the peers**: a hello-world node:http server per library (graceful-elb in no-balancer mode), ` +
+        `the server process's CPU time (all threads, /proc schedstat) per request under ${peers.connections} kept-alive connections, ` +
+        `${peers.secondsPerRun} s per run, ${peers.rounds} rounds each running every server once (order rotating); ratio = plain / library ` +
+        `within a round, median over rounds (1.000 = no cost per request; graceful-elb's target ≥ 0.99). The control is a second plain ` +
+        `server: its distance from 1 is what the machine's own drift between runs amounts to.`,
+      '',
+      markdownTable(
+        ['server', 'median CPU µs/request', 'ratio to plain (median)', 'middle half of the rounds’ ratios'],
+        peers.results.map((r) => [r.variant, r.medianMicrosPerRequest.toFixed(2), r.ratio.toFixed(3), `${quantile(r.pairedRatios, 0.25).toFixed(3)}–${quantile(r.pairedRatios, 0.75).toFixed(3)}`]),
+      ),
+    );
+  }
+  if (startup) {
+    parts.push(
+      '',
+      `**Startup and import cost**: fresh processes, median of ${startup.runs} each; module files = .js/.json files opened (strace).`,
+      '',
+      markdownTable(
+        ['process', 'median wall time', 'module files', 'RSS'],
+        startup.measures.map((m) => [m.what, `${m.medianMs.toFixed(0)} ms`, String(m.moduleFiles ?? '–'), m.rssMiB === undefined ? '' : `${m.rssMiB.toFixed(0)} MiB`]),
+      ),
+    );
   }
   if (idle) {
     parts.push(

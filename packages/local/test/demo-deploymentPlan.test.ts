@@ -101,3 +101,22 @@ test('a deployment where too few succeed fails even if all were attempted', () =
   assert.equal(schedule.outcome().status, 'Failed');
   assert.match(schedule.outcome().reason ?? '', /0 instance\(s\) succeeded; at least 1/);
 });
+
+test('a rolling window: a place freed by one instance is taken at once; the window never exceeds the rule', () => {
+  const schedule = new DeploymentSchedule(ids(5), { kind: 'FleetPercent', value: 60 }); // 3 healthy: 2 at a time
+  assert.deepEqual(schedule.next(), ['i-1', 'i-2']);
+  assert.deepEqual(schedule.next(), [], 'the window is full');
+  schedule.record('i-2', true);
+  assert.deepEqual(schedule.next(), ['i-3'], 'i-2 done: i-3 starts while i-1 still runs');
+  assert.equal(schedule.inProgress, 2);
+  schedule.record('i-1', false);
+  assert.deepEqual(schedule.next(), [], '4 healthy - 1 in progress - 3 minimum = 0: wait');
+  schedule.record('i-3', true);
+  assert.deepEqual(schedule.next(), ['i-4']);
+  schedule.record('i-4', true);
+  assert.deepEqual(schedule.next(), ['i-5']);
+  schedule.record('i-5', true);
+  assert.equal(schedule.next(), undefined);
+  assert.equal(schedule.outcome().status, 'Succeeded');
+  assert.throws(() => schedule.record('i-9', true), /i-9 is not being deployed to/);
+});

@@ -26,11 +26,20 @@ test('flags as commander passes them (strings) are read', () => {
   const options = resolveDemoOptions({ instances: '5', rate: '250', duration: '12.5', strategy: 'min-healthy=60%', drainSeconds: '10', seed: true, balancer: 'nlb' });
   assert.deepEqual(
     { ...options, strategy: undefined },
-    { mode: 'seed', balancer: 'nlb', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output' },
+    { mode: 'seed', balancer: 'nlb', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output', scenario: 'deploy' },
   );
   assert.equal(resolveDemoOptions({ naive: true }).mode, 'naive');
   assert.equal(resolveDemoOptions({ codedeployBuiltin: true }).mode, 'builtin');
   assert.equal(resolveDemoOptions({}).balancer, 'classic');
+  assert.equal(resolveDemoOptions({ scenario: 'failed-revision' }).scenario, 'failed-revision');
+  assert.equal(resolveDemoOptions({ scenario: 'crash', naive: true }).mode, 'naive');
+});
+
+test('--min-healthy takes a count or a percent, as CodeDeploy custom configurations do', () => {
+  assert.deepEqual(resolveDemoOptions({ minHealthy: '75%', instances: '4' }).strategy, { kind: 'FleetPercent', value: 75 });
+  assert.equal(resolveDemoOptions({ minHealthy: '75%', instances: '4' }).strategyLabel, 'min-healthy=75%');
+  assert.deepEqual(resolveDemoOptions({ minHealthy: ' 2 ', instances: '5' }).strategy, { kind: 'HostCount', value: 2 });
+  assert.deepEqual(resolveDemoOptions({ minHealthy: 1 }).strategy, { kind: 'HostCount', value: 1 });
 });
 
 test('bad flags give coded errors naming the flag and the value', () => {
@@ -46,6 +55,13 @@ test('bad flags give coded errors naming the flag and the value', () => {
     [{ naive: true, seed: true }, '--naive', /--naive and --seed/],
     [{ seed: true, codedeployBuiltin: true }, '--seed', /--seed and --codedeploy-builtin/],
     [{ balancer: 'gwlb' }, '--balancer', /`--balancer` to be classic, alb, nlb, got "gwlb"/],
+    [{ minHealthy: 'most' }, '--min-healthy', /`--min-healthy` to be a count of healthy instances \(e\.g\. 2\) or a percent of the fleet \(e\.g\. 75%\), got "most"/],
+    [{ minHealthy: '-1' }, '--min-healthy', /got "-1"/],
+    [{ minHealthy: '100%' }, '--min-healthy', /percent from 0 to 99/],
+    [{ minHealthy: '3', instances: '3' }, '--min-healthy', /below the 3 instance/],
+    [{ minHealthy: '50%', strategy: 'OneAtATime' }, '--min-healthy', /without --strategy/],
+    [{ scenario: 'meteor' }, '--scenario', /`--scenario` to be one of deploy, failed-revision, scale-in, spot, crash/],
+    [{ scenario: 'failed-revision', naive: true }, '--naive', /--scenario deploy or crash only/],
   ];
   for (const [flags, flag, message] of cases) {
     assert.throws(
@@ -80,7 +96,12 @@ test('progress lists each instance step, balancer view and rate, and the totals'
 });
 
 test('on a terminal the block is redrawn in place; elsewhere plain lines, throttled', () => {
-  const read = (stream: PassThrough): string => (stream.read() as Buffer | null)?.toString() ?? '';
+  // Everything written so far: Node 26's read() returns one buffered chunk at a time, older Nodes all of them.
+  const read = (stream: PassThrough): string => {
+    let text = '';
+    for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) text += chunk.toString();
+    return text;
+  };
   const tty = new PassThrough();
   const live = new LiveProgress(tty, { tty: true });
   live.update(state(1000));

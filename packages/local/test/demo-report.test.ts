@@ -4,7 +4,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { instanceDurations, instanceMoments, phaseSpans, type RoutingTransition } from '../src/demo/instancePhases.js';
 import type { HookEventReport } from '../src/demo/hookRunner.js';
 import { chooseAttribution, formatSummary, instanceReport, table, type DemoReport } from '../src/demo/report.js';
+import { measureCapacity } from '../src/demo/capacity.js';
 import { renderTimelineSvg } from '../src/demo/timelineSvg.js';
+import { scenarioChecks } from '../src/demo/scenarioChecks.js';
 import { TrafficRecorder } from '../src/demo/trafficRecorder.js';
 
 const T0 = 1_000_000;
@@ -87,21 +89,27 @@ function sampleReport(mode: 'graceful' | 'naive'): DemoReport {
     return instanceReport({ instanceId: id, batch: k + 1, status: 'Succeeded', error: undefined, events, moments }, traffic, 'response header');
   });
   const failedRequests = traffic.totals.non2xx + traffic.totals.errors;
-  return {
-    kind: 'graceful-elb-demo',
-    version: 1,
+  const deployment = { id: 'd-TEST', status: 'Succeeded' as const, reason: undefined, batches: ids.map((id) => [id]), startedAt: 4000, endedAt: 20_000, skipped: [] };
+  const attribution = chooseAttribution(traffic);
+  const report = {
+    kind: 'graceful-elb-demo' as const,
+    version: 1 as const,
     mode,
+    scenario: 'deploy' as const,
     startedAt: '2025-01-01T00:00:00.000Z',
     machine: { cpuModel: 'Test CPU <&>', cpuCount: 2, memoryGiB: 24, os: 'linux', node: 'v20' },
-    settings: { instances: 3, strategy: 'CodeDeployDefault.OneAtATime', ratePerSecond: 300, durationSeconds: 20, drainSeconds: 30, keepAliveShare: 0.75, workMix: [], propagationDelayMs: 1000, balancer: 'classic', balancerDrainSeconds: 30, healthCheck: { path: '/ping', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 2 } },
+    settings: { instances: 3, strategy: 'CodeDeployDefault.OneAtATime', ratePerSecond: 300, durationSeconds: 20, drainSeconds: 30, keepAliveShare: 0.75, workMix: [], propagationDelayMs: 1000, balancer: 'classic' as const, balancerDrainSeconds: 30, healthCheck: { path: '/ping', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 2 } },
     balancerStates: [],
     appListening: [],
-    deployment: { id: 'd-TEST', status: 'Succeeded', reason: undefined, batches: ids.map((id) => [id]), startedAt: 4000, endedAt: 20_000 },
-    traffic: { ...traffic, attribution: chooseAttribution(traffic), inFlightAtStop: 3, keepAliveConnections: 100, keepAliveRate: 225, freshRate: 75, durationMs: 26_000 },
+    deployment,
+    rollback: undefined,
+    capacity: measureCapacity({ traffic, attribution, instanceIds: ids, transitions: [], deployment, peakOutOfService: 1 }),
+    traffic: { ...traffic, attribution, inFlightAtStop: 3, keepAliveConnections: 100, keepAliveRate: 225, freshRate: 75, durationMs: 26_000 },
     instances,
     failedRequests,
-    ok: failedRequests === 0,
   };
+  const checks = scenarioChecks(report);
+  return { ...report, checks, ok: checks.every((c) => c.ok) };
 }
 
 test('the summary names totals, failures by kind, and per-instance times', () => {
@@ -110,12 +118,13 @@ test('the summary names totals, failures by kind, and per-instance times', () =>
   assert.match(graceful, /Failed requests: 0/);
   assert.match(graceful, /i-0demo0000000001 +1\.1 s +1\.4 s +0\.5 s +1\.0 s +8\.0 s +4\.0 s +4\.0 s +2,600/);
   assert.match(graceful, /Timeline: out\/timeline\.svg/);
-  assert.match(graceful, /Result: zero failed requests\./);
+  assert.match(graceful, /Result: the deploy scenario's promise holds \(0 failed requests\)\./);
+  assert.match(graceful, /^ok {3}zero failed requests: 0 failed of 7,800 sent$/m);
 
   const naive = formatSummary(sampleReport('naive'));
   assert.match(naive, /non-2xx by status: 502 × 300/);
   assert.match(naive, /\+0\.4 s dead/);
-  assert.match(naive, /Result: FAILED \(300 failed requests/);
+  assert.match(naive, /Result: FAILED \(zero failed requests: 300 failed of 7,800 sent\)/);
 });
 
 test('table aligns columns', () => {

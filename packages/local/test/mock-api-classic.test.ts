@@ -36,11 +36,11 @@ after(async () => {
 
 const listener = { Protocol: 'HTTP', LoadBalancerPort: 8090, InstanceProtocol: 'HTTP', InstancePort: 3000 };
 
-async function rejects(promise: Promise<unknown>, name: string, code: string, message?: RegExp): Promise<void> {
+async function rejects(promise: Promise<unknown>, name: string, code: string, message?: RegExp, status = 400): Promise<void> {
   await assert.rejects(promise, (err: Error & { Code?: string; $metadata?: { httpStatusCode?: number; requestId?: string } }) => {
     assert.equal(err.name, name);
     assert.equal(err.Code ?? err.name, code);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
+    assert.equal(err.$metadata?.httpStatusCode, status);
     assert.ok(err.$metadata?.requestId, 'the request id reaches the SDK (x-amzn-RequestId header)');
     if (message) assert.match(err.message, message);
     return true;
@@ -53,19 +53,24 @@ test('CreateLoadBalancer: creates, serves the listener, and rejects clashes and 
   assert.ok(lb.listeners.some((l) => l.balancer === 'api-a' && l.declaredPort === 8090 && l.port > 0), 'the new listener is served before the call answers');
 
   await rejects(
-    elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-a', Listeners: [{ ...listener, LoadBalancerPort: 8091 }] })),
+    elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-a', Listeners: [{ ...listener, LoadBalancerPort: 8091 }] , AvailabilityZones: ['us-east-1a'] })),
     'DuplicateAccessPointNameException',
     'DuplicateLoadBalancerName',
   );
-  await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'web-alb', Listeners: [listener] })), 'DuplicateAccessPointNameException', 'DuplicateLoadBalancerName', /web-alb/);
-  await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'bad_name', Listeners: [listener] })), 'ValidationError', 'ValidationError', /loadBalancerName/);
+  await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'web-alb', Listeners: [listener] , AvailabilityZones: ['us-east-1a'] })), 'DuplicateAccessPointNameException', 'DuplicateLoadBalancerName', /web-alb/);
+  await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'bad_name', Listeners: [listener] , AvailabilityZones: ['us-east-1a'] })), 'ValidationError', 'ValidationError', /loadBalancerName/);
   await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-b', Listeners: undefined as never })), 'ValidationError', 'ValidationError', /listeners/);
+  // In a VPC any front-end port is allowed (the 25/80/443/465/587/1024+ rule was EC2-Classic's).
+  const port81 = await elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-81', Listeners: [{ ...listener, LoadBalancerPort: 81 }], AvailabilityZones: ['us-east-1a'] }));
+  assert.match(port81.DNSName ?? '', /^api-81-/);
   await rejects(
-    elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-b', Listeners: [{ ...listener, LoadBalancerPort: 81 }] })),
-    'ValidationError',
-    'ValidationError',
-    /25, 80, 443, 465, 587, or 1024 to 65535/,
+    elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-b', Listeners: [{ ...listener, InstanceProtocol: 'TCP' }], AvailabilityZones: ['us-east-1a'] })),
+    'InvalidConfigurationRequestException',
+    'InvalidConfigurationRequest',
+    /HTTP and instance protocol TCP/,
+    409,
   );
+  await rejects(elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-b', Listeners: [listener] })), 'ValidationError', 'ValidationError', /AvailabilityZones or Subnets/);
   await rejects(
     elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-b', Listeners: [listener, listener] })),
     'DuplicateListenerException',
@@ -79,7 +84,7 @@ test('CreateLoadBalancer: creates, serves the listener, and rejects clashes and 
 });
 
 test('CreateLoadBalancer through the API uses AWS defaults (TCP check on the instance port, draining off)', async () => {
-  await elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-defaults', Listeners: [{ ...listener, LoadBalancerPort: 8092, InstancePort: 4000 }] }));
+  await elb.send(new CreateLoadBalancerCommand({ LoadBalancerName: 'api-defaults', Listeners: [{ ...listener, LoadBalancerPort: 8092, InstancePort: 4000 }] , AvailabilityZones: ['us-east-1a'] }));
   const [described] = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: ['api-defaults'] }))).LoadBalancerDescriptions ?? [];
   assert.deepEqual(described?.HealthCheck, { Target: 'TCP:4000', Interval: 30, Timeout: 5, UnhealthyThreshold: 2, HealthyThreshold: 10 });
   const attrs = await elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerName: 'api-defaults' }));

@@ -95,14 +95,14 @@ test('aws elb: create, register, describe-instance-health, deregister, unknown b
 
 test('aws elbv2: target group, load balancer, listener, register-targets, describe-target-health, deregister-targets, unknown group (exit 255)', async (t) => {
   if (!version) return t.skip('the AWS CLI (aws) is not installed here');
-  const tg = ok(await aws('elbv2', 'create-target-group', '--name', 'cli-tg', '--protocol', 'HTTP', '--port', String(backend.port), '--vpc-id', 'vpc-1', '--health-check-path', '/ping', '--health-check-interval-seconds', '5', '--health-check-timeout-seconds', '2', '--healthy-threshold-count', '2'));
+  const tg = ok(await aws('elbv2', 'create-target-group', '--name', 'cli-tg', '--protocol', 'HTTP', '--port', String(backend.port), '--vpc-id', 'vpc-0a1b2c3d', '--health-check-path', '/ping', '--health-check-interval-seconds', '5', '--health-check-timeout-seconds', '2', '--healthy-threshold-count', '2'));
   const tgArn = String((tg.TargetGroups as Array<{ TargetGroupArn: string }>)[0]?.TargetGroupArn);
-  const alb = ok(await aws('elbv2', 'create-load-balancer', '--name', 'cli-alb', '--subnets', 'subnet-1', 'subnet-2'));
+  const alb = ok(await aws('elbv2', 'create-load-balancer', '--name', 'cli-alb', '--subnets', 'subnet-0a1b2c3d', 'subnet-0e1f2a3b'));
   const lbArn = String((alb.LoadBalancers as Array<{ LoadBalancerArn: string }>)[0]?.LoadBalancerArn);
   const listener = ok(await aws('elbv2', 'create-listener', '--load-balancer-arn', lbArn, '--protocol', 'HTTP', '--port', '8086', '--default-actions', `Type=forward,TargetGroupArn=${tgArn}`));
   assert.equal((listener.Listeners as Array<{ Port: number }>)[0]?.Port, 8086);
-  const attrs = ok(await aws('elbv2', 'modify-target-group-attributes', '--target-group-arn', tgArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=2'));
-  assert.ok((attrs.Attributes as Array<{ Key: string; Value: string }>).some((a) => a.Key === 'deregistration_delay.timeout_seconds' && a.Value === '2'));
+  const attrs = ok(await aws('elbv2', 'modify-target-group-attributes', '--target-group-arn', tgArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=60'));
+  assert.ok((attrs.Attributes as Array<{ Key: string; Value: string }>).some((a) => a.Key === 'deregistration_delay.timeout_seconds' && a.Value === '60'));
 
   ok(await aws('elbv2', 'register-targets', '--target-group-arn', tgArn, '--targets', 'Id=i-0123456789abcdef1'));
   await waitFor('healthy', async () => {

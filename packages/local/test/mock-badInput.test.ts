@@ -41,7 +41,7 @@ const cases: Array<{ name: string; body: () => string | Buffer; status: number; 
   { name: 'integer that is not a number', body: () => `Action=DescribeLoadBalancers&${C}&PageSize=ten`, status: 400, code: 'ValidationError', message: /'ten' at 'pageSize'/ },
   { name: 'integer far too large', body: () => `Action=DescribeLoadBalancers&${C}&PageSize=99999999999999999999`, status: 400, code: 'ValidationError' },
   { name: 'port that is not a number', body: () => `Action=RegisterTargets&${V2}&TargetGroupArn=${encodeURIComponent(tgArn)}&Targets.member.1.Id=i-1&Targets.member.1.Port=http`, status: 400, code: 'ValidationError', message: /targets\.1\.member\.port/ },
-  { name: 'boolean that is not a boolean', body: () => `Action=CreateTargetGroup&${V2}&Name=x&Protocol=HTTP&Port=80&HealthCheckEnabled=maybe`, status: 400, code: 'ValidationError', message: /healthCheckEnabled/ },
+  { name: 'boolean that is not a boolean', body: () => `Action=CreateTargetGroup&${V2}&Name=x&Protocol=HTTP&Port=80&VpcId=vpc-0a1b2c3d&HealthCheckEnabled=maybe`, status: 400, code: 'ValidationError', message: /healthCheckEnabled/ },
   { name: 'enum outside its set', body: () => `Action=CreateTargetGroup&${V2}&Name=x&Protocol=GOPHER&Port=80`, status: 400, code: 'ValidationError', message: /protocol/ },
   { name: 'broken percent escapes', body: () => `Action=Describe%ZZLoadBalancers&${C}`, status: 400, code: 'InvalidAction' },
   { name: 'binary garbage', body: () => randomBytes(4096), status: 400, code: 'MissingAction' },

@@ -64,6 +64,8 @@ test('Classic calls: action, version, balancer, instance ids, status, request id
     {
       seq: 0,
       requestId: registered.$metadata.requestId,
+      // The key id the SDK signed with (the fake static key of lb.env): never the secret.
+      accessKeyId: lb.env.AWS_ACCESS_KEY_ID,
       at: 0,
       answeredAt: 0,
       action: 'RegisterInstancesWithLoadBalancer',

@@ -96,8 +96,8 @@ test('targetGroups by name or ARN: calls on that group fail, calls on another gr
   assert.equal(await outcome(v2.send(new DescribeTargetHealthCommand({ TargetGroupArn: webTg }))), 'ok');
   assert.equal(await register(otherTg), 'ok', 'another action on the group passes');
   lb.faults.throttle({ targetGroups: ['new-tg'] });
-  assert.equal(await outcome(v2.send(new CreateTargetGroupCommand({ Name: 'new-tg', Protocol: 'HTTP', Port: 3000, VpcId: 'vpc-1' }))), 'Throttling');
-  assert.equal(await outcome(v2.send(new CreateTargetGroupCommand({ Name: 'newer-tg', Protocol: 'HTTP', Port: 3000, VpcId: 'vpc-1' }))), 'ok');
+  assert.equal(await outcome(v2.send(new CreateTargetGroupCommand({ Name: 'new-tg', Protocol: 'HTTP', Port: 3000, VpcId: 'vpc-0a1b2c3d' }))), 'Throttling');
+  assert.equal(await outcome(v2.send(new CreateTargetGroupCommand({ Name: 'newer-tg', Protocol: 'HTTP', Port: 3000, VpcId: 'vpc-0a1b2c3d' }))), 'ok');
 });
 
 test('loadBalancers and targetGroups together: a call naming either is in scope', async () => {

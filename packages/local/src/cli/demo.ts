@@ -3,6 +3,7 @@ import { DEMO_DEFAULTS } from '../demo/defaults.js';
 import { resolveDemoOptions, type DemoFlags } from '../demo/demoOptions.js';
 import { DEMO_STEPS, runDemoStep } from '../demo/demoStep.js';
 import { runDemo } from '../demo/engine.js';
+import { SCENARIOS } from '../demo/scenario.js';
 import { libraryRoot } from '../packageRoots.js';
 import { commandAction, EXIT_CODES } from './commandAction.js';
 
@@ -32,6 +33,8 @@ export function registerDemoCommand(program: Command): void {
       '--drain-seconds <seconds>',
       `the library's drain bound and the balancer's own: Classic draining timeout or target-group deregistration delay (default: ${DEMO_DEFAULTS.drainSeconds})`,
     )
+    .option('--min-healthy <count|percent%>', 'a custom configuration: keep this many instances (2) or this share of the fleet (75%) healthy')
+    .option('--scenario <name>', `what to prove: ${SCENARIOS.join(', ')} (default: deploy)`)
     .option('--naive', 'baseline: plain stop/start with the library off (GRACEFUL_ELB_DISABLE=1)')
     .option('--seed', "baseline: the seed article's scripts (deregister, sleep, stop, start, sleep, health, register, sleep)")
     .option('--codedeploy-builtin', "baseline: CodeDeploy's own BlockTraffic/AllowTraffic (deregister, wait until gone, stop, start, register, wait until healthy), library off")

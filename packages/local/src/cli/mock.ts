@@ -94,6 +94,7 @@ async function start(flags: MockFlags): Promise<LocalElb> {
 function printBanner(lb: LocalElb, ephemeral: boolean): void {
   const lines = [
     `Local ELB on ${lb.endpoint} (ELB and Auto Scaling Query APIs, instance metadata, status at ${lb.endpoint}/_local/status, API calls at ${lb.endpoint}/_local/calls)`,
+    `Live page: ${lb.livePageUrl}`,
     '',
     'Listeners:',
     ...lb.listeners.map((l) => `  ${l.balancer} (${l.type})  ${l.url}${l.port === l.declaredPort || ephemeral ? '' : `  (declared port ${l.declaredPort} was unavailable)`}`),

@@ -6,6 +6,9 @@ export type DemoBalancerKind = (typeof DEMO_BALANCER_KINDS)[number];
 
 /** The Classic balancer every classic demo (and bench) instance sits behind. */
 export const DEMO_BALANCER = 'web';
+/** The scale-in and spot scenarios' Auto Scaling group and its termination lifecycle hook. */
+export const DEMO_AUTO_SCALING_GROUP = 'demo-asg';
+export const DEMO_TERMINATION_HOOK = 'drain-before-terminate';
 
 /** Names of what each demo balancer kind is made of: the listener's balancer, and what instances join (ELB name or target group). */
 export const DEMO_BALANCERS: Readonly<Record<DemoBalancerKind, { readonly listener: string; readonly members: string }>> = {
@@ -21,9 +24,28 @@ export const DEMO_BALANCERS: Readonly<Record<DemoBalancerKind, { readonly listen
  * checks the app's health route over HTTP. The listener and instance ports are placeholders: the demo runs listeners
  * on ephemeral ports and gives every instance its own address.
  */
-export function demoBalancerConfig(drainSeconds: number, kind: DemoBalancerKind = 'classic'): LocalElbConfig {
+export function demoBalancerConfig(
+  drainSeconds: number,
+  kind: DemoBalancerKind = 'classic',
+  autoScaling?: { readonly instanceIds: readonly string[]; readonly hookTimeoutSeconds: number },
+): LocalElbConfig {
+  // The group has no balancer attached: the app registered itself, so only the app can take itself out
+  // (on AWS the group would not deregister it either). Every instance may get a Spot notice.
+  const groups: Pick<LocalElbConfig, 'autoScalingGroups' | 'spotInstances'> = autoScaling
+    ? {
+        autoScalingGroups: [
+          {
+            name: DEMO_AUTO_SCALING_GROUP,
+            instances: [...autoScaling.instanceIds],
+            lifecycleHooks: [{ name: DEMO_TERMINATION_HOOK, heartbeatTimeoutSeconds: autoScaling.hookTimeoutSeconds, defaultResult: 'ABANDON' as const }],
+          },
+        ],
+        spotInstances: [...autoScaling.instanceIds],
+      }
+    : {};
   if (kind === 'classic') {
     return {
+      ...groups,
       classic: [
         {
           name: DEMO_BALANCER,
@@ -40,6 +62,7 @@ export function demoBalancerConfig(drainSeconds: number, kind: DemoBalancerKind 
   const names = DEMO_BALANCERS[kind];
   const tcp = kind === 'nlb';
   return {
+    ...groups,
     classic: [],
     loadBalancers: [
       {

@@ -1,6 +1,6 @@
 /**
  * Every default of the demo (`npm start` / `graceful-elb-local demo`) and of `npm run bench`, written once.
- * The README's "Demo and benchmarks" section documents these values.
+ * docs/demo-and-bench.md documents these values.
  */
 export const DEMO_DEFAULTS = {
   /** `--instances`: copies of examples/app.mjs behind the local ELB. */
@@ -51,6 +51,21 @@ export const DEMO_DEFAULTS = {
   /** The seed article's fixed waits: `sleep 10` before its health check, `sleep 10` after registering. */
   seedStartSleepSeconds: 10,
   seedRegisterSleepSeconds: 10,
+  /**
+   * failed-revision: how long the bad revision's library tries its health route before it reports 'failed'
+   * (its `probeTimeoutMs`; the library's default is 60 s). ValidateService fails as soon as it does.
+   */
+  badRevisionProbeSeconds: 10,
+  /** crash: the crash app's boot, from its start until it listens (an app loading a cache, opening a pool). */
+  crashBootSeconds: 5,
+  /** crash: the crashed instance must be restarted and routed to again within this long. */
+  crashRecoveryTimeoutSeconds: 90,
+  /** scale-in: the termination lifecycle hook's heartbeat timeout (AWS's default is 3600 s; the report compares with it). */
+  lifecycleHookTimeoutSeconds: 300,
+  /** scale-in, spot: how often the library asks IMDS for notices (GRACEFUL_ELB_NOTICE_INTERVAL_MS; its default is 5000). */
+  noticeIntervalMs: 1000,
+  /** scale-in, spot: the instance must have left and exited within this long. */
+  leaveTimeoutSeconds: 90,
   /** The naive ValidateService hook polls the app's health route this long at most. */
   naiveValidateTimeoutSeconds: 30,
 } as const;
@@ -65,6 +80,14 @@ export const BENCH_DEFAULTS = {
   overheadSeconds: 3,
   /** Connections for the overhead runs. */
   overheadConnections: 50,
+  /** Rounds of the per-request CPU comparison with the peer libraries (each round runs every server once). */
+  peerRounds: 30,
+  /** Seconds of unthrottled load per server and round. */
+  peerSeconds: 1,
+  /** Connections (kept alive) for the peer comparison. */
+  peerConnections: 10,
+  /** Fresh processes per startup measurement (CLI call, import); the table reports medians. */
+  startupRuns: 10,
   /** Idle signal-to-exit measurements. */
   idleShutdownRuns: 5,
   /** The modelled fleet. */

@@ -3,6 +3,7 @@ import { DEMO_DEFAULTS } from './defaults.js';
 import { describeDeploymentConfig, deploymentRules, parseDeploymentConfig, type DeploymentConfig } from './deploymentPlan.js';
 import { DEMO_BALANCER_KINDS, type DemoBalancerKind } from './balancerConfig.js';
 import type { DemoMode } from './report.js';
+import { parseScenario, type ScenarioName } from './scenario.js';
 
 /** The demo's flags as commander hands them over (strings) or as a program passes them (numbers). */
 export interface DemoFlags {
@@ -16,6 +17,9 @@ export interface DemoFlags {
   readonly codedeployBuiltin?: unknown;
   readonly balancer?: unknown;
   readonly outputDir?: unknown;
+  /** `--min-healthy 75%` or `--min-healthy 2`: a custom configuration, the same as `--strategy min-healthy=…`. */
+  readonly minHealthy?: unknown;
+  readonly scenario?: unknown;
 }
 
 export interface DemoOptions {
@@ -29,6 +33,7 @@ export interface DemoOptions {
   readonly strategyLabel: string;
   readonly drainSeconds: number;
   readonly outputDir: string;
+  readonly scenario: ScenarioName;
 }
 
 /** Upper bounds that keep a run within what one laptop (and a 2-core CI machine) can carry. */
@@ -51,11 +56,23 @@ export function resolveDemoOptions(flags: DemoFlags): DemoOptions {
   const durationSeconds = numberFlag('--duration', flags.duration, DEMO_DEFAULTS.durationSeconds, { min: 1, max: LIMITS.durationSeconds });
   // It is also the local ELB's ConnectionDraining timeout, which AWS bounds to 1..3600 s.
   const drainSeconds = numberFlag('--drain-seconds', flags.drainSeconds, DEMO_DEFAULTS.drainSeconds, { integer: true, min: 1, max: 3600 });
-  const strategy = parseDeploymentConfig(flags.strategy ?? DEMO_DEFAULTS.strategy);
-  deploymentRules(strategy, instances); // refuses a minimum that leaves nothing to deploy, naming --strategy
+  if (flags.minHealthy !== undefined && flags.strategy !== undefined) {
+    throw new InvalidOptionError('--min-healthy', flags.minHealthy, 'used without --strategy (both choose the deployment configuration)');
+  }
+  const strategy = flags.minHealthy !== undefined ? parseMinHealthy(flags.minHealthy) : parseDeploymentConfig(flags.strategy ?? DEMO_DEFAULTS.strategy);
+  // Refuses a minimum that leaves nothing to deploy, naming the flag it came from.
+  deploymentRules(strategy, instances, flags.minHealthy !== undefined ? '--min-healthy' : '--strategy');
+  const scenario = parseScenario(flags.scenario, mode);
   const outputDir = flags.outputDir ?? DEMO_DEFAULTS.outputDir;
   if (typeof outputDir !== 'string' || outputDir === '') throw new InvalidOptionError('--output-dir', outputDir, 'a directory path');
-  return { mode, balancer: balancer as DemoBalancerKind, instances, ratePerSecond, durationSeconds, strategy, strategyLabel: describeDeploymentConfig(strategy), drainSeconds, outputDir };
+  return { mode, balancer: balancer as DemoBalancerKind, instances, ratePerSecond, durationSeconds, strategy, strategyLabel: describeDeploymentConfig(strategy), drainSeconds, outputDir, scenario };
+}
+
+/** `--min-healthy`: a host count (`2`) or a fleet percent (`75%`), as CodeDeploy's custom configurations. */
+function parseMinHealthy(raw: unknown): DeploymentConfig {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
+  if (!/^\d+%?$/.test(text)) throw new InvalidOptionError('--min-healthy', raw, 'a count of healthy instances (e.g. 2) or a percent of the fleet (e.g. 75%)');
+  return parseDeploymentConfig(`min-healthy=${text}`, '--min-healthy');
 }
 
 function numberFlag(flag: string, raw: unknown, fallback: number, rule: { integer?: boolean; min: number; max: number }): number {

@@ -15,9 +15,9 @@ import { InvalidOptionError } from './errors.js';
  * - min-healthy=K (HOST_COUNT) or min-healthy=P% (FLEET_PERCENT, rounded up): up to N - minimum at a time;
  *   succeeds when at least that minimum (and at least one instance) succeeded.
  *
- * CodeDeploy itself keeps a rolling window (it starts the next instance as soon as one finishes); this plan
- * runs whole batches, the next one starting when the previous has finished. With instances that take the
- * same time to cycle the two are the same; the batch form is what the demo's timeline can show clearly.
+ * Like CodeDeploy, the schedule is a rolling window, not a series of fixed batches: the next instance starts as
+ * soon as the rule allows it (one finishing frees a place at once), so one slow instance does not hold back
+ * the others. With instances that all take the same time the two are the same.
  */
 export type DeploymentConfig =
   | { readonly kind: 'OneAtATime' }
@@ -118,9 +118,9 @@ export interface DeploymentOutcome {
 }
 
 /**
- * Hands out batches one at a time and decides, after each, whether the deployment goes on: a failed instance
- * stays unhealthy, so later batches shrink to keep the minimum healthy, and the deployment stops (the rest
- * skipped) once not even one instance can go offline.
+ * Hands out instances as the minimum-healthy-hosts rule allows, at any moment: an instance being deployed to or
+ * whose deployment failed is not healthy, so a failure shrinks the window, and the deployment stops (the rest
+ * skipped) once nothing is in progress and not even one more instance may go offline.
  */
 export class DeploymentSchedule {
   readonly rules: DeploymentRules;
@@ -140,31 +140,40 @@ export class DeploymentSchedule {
     this.#total = instanceIds.length;
   }
 
-  /** The next batch, or undefined when the deployment is over (all done, or stopped by the health rule). */
+  /**
+   * The instances that may start now (empty while the window is full), or undefined when the deployment is
+   * over: every instance done, or stopped by the rule with nothing left in progress.
+   */
   next(): string[] | undefined {
-    if (this.#inProgress.size > 0) throw new Error('DeploymentSchedule.next() called before the current batch finished');
-    if (this.#pending.length === 0 || this.#stoppedReason !== undefined) return undefined;
-    const healthy = this.#total - this.#failed.length;
-    const room = healthy - this.rules.minimumHealthy;
+    if (this.#stoppedReason !== undefined) return this.#inProgress.size > 0 ? [] : undefined;
+    if (this.#pending.length === 0) return this.#inProgress.size > 0 ? [] : undefined;
+    const healthy = this.#total - this.#failed.length - this.#inProgress.size;
+    const room = Math.min(healthy - this.rules.minimumHealthy, this.rules.batchSize - this.#inProgress.size);
     if (room < 1) {
+      if (this.#inProgress.size > 0) return [];
       this.#stoppedReason =
         `${this.#failed.length} instance(s) failed; deploying to another would leave fewer than ` +
         `${this.rules.minimumHealthy} healthy instance(s)`;
       return undefined;
     }
-    const batch = this.#pending.splice(0, Math.min(this.rules.batchSize, room));
-    for (const id of batch) this.#inProgress.add(id);
-    return batch;
+    const started = this.#pending.splice(0, room);
+    for (const id of started) this.#inProgress.add(id);
+    return started;
   }
 
-  /** Records how one instance of the current batch ended. */
+  /** Records how one instance in progress ended; its place in the window is free at once. */
   record(instanceId: string, ok: boolean): void {
-    if (!this.#inProgress.delete(instanceId)) throw new Error(`${instanceId} is not in the current batch`);
+    if (!this.#inProgress.delete(instanceId)) throw new Error(`${instanceId} is not being deployed to`);
     (ok ? this.#succeeded : this.#failed).push(instanceId);
   }
 
+  /** Instances out of service for the deployment right now (for the capacity line). */
+  get inProgress(): number {
+    return this.#inProgress.size;
+  }
+
   outcome(): DeploymentOutcome {
-    if (this.#inProgress.size > 0) throw new Error('DeploymentSchedule.outcome() called during a batch');
+    if (this.#inProgress.size > 0) throw new Error('DeploymentSchedule.outcome() called while instances are in progress');
     const enough = this.#succeeded.length >= this.rules.minimumSucceeded;
     const status: DeploymentStatus = enough && this.#stoppedReason === undefined && this.#pending.length === 0 ? 'Succeeded' : 'Failed';
     const reason =
@@ -176,7 +185,7 @@ export class DeploymentSchedule {
   }
 }
 
-/** The batches a deployment goes through when every instance succeeds. */
+/** The waves a deployment goes through when every instance succeeds and all take the same time. */
 export function planBatches(instanceIds: readonly string[], config: DeploymentConfig): string[][] {
   const schedule = new DeploymentSchedule(instanceIds, config);
   const batches: string[][] = [];

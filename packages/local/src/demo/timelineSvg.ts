@@ -25,6 +25,7 @@ const COLORS = {
   'routed-while-down': '#ef9a9a',
   down: '#bdbdbd',
   rejoining: '#90caf9',
+  badRevision: '#ce93d8',
   grid: '#e0e0e0',
   text: '#212121',
   muted: '#616161',
@@ -56,7 +57,7 @@ export function renderTimelineSvg(report: DemoReport): string {
   const t = traffic.totals;
   const failed = report.failedRequests;
   parts.push(
-    text(LEFT, 28, `graceful-elb-local demo · ${report.mode} · ${report.settings.strategy} · ${report.settings.instances} instances · ${report.settings.ratePerSecond} req/s`, {
+    text(LEFT, 28, `graceful-elb-local demo · ${report.scenario} · ${report.mode} · ${report.settings.strategy} · ${report.settings.instances} instances · ${report.settings.ratePerSecond} req/s`, {
       size: 17,
       weight: 'bold',
     }),
@@ -101,11 +102,22 @@ export function renderTimelineSvg(report: DemoReport): string {
   // One lane per instance.
   instances.forEach((inst, i) => {
     const top = TOP + TOTAL_LANE + LANE_GAP + i * (LANE + LANE_GAP);
-    const sub = inst.status === 'Succeeded' ? `cycle ${seconds(inst.durations.cycleMs)}` : inst.status;
+    const sub =
+      inst.rollback !== undefined
+        ? `${inst.status}, rollback ${inst.rollback.status}`
+        : inst.status === 'Succeeded'
+          ? `cycle ${seconds(inst.durations.cycleMs)}`
+          : inst.status;
     parts.push(laneFrame(top, LANE, inst.instanceId, sub));
     for (const span of phaseSpans(inst.moments)) {
       const fill = span.phase === 'routed-while-down' ? 'url(#routed-while-down)' : COLORS[span.phase];
       parts.push(rect(x(span.from), top, Math.max(2, x(span.to) - x(span.from)), LANE, fill, PHASE_LABELS[span.phase]));
+    }
+    const bad = inst.badRevision;
+    if (bad) {
+      const label = `bad revision running: ${bad.routed ? 'ROUTED TO by the balancer' : 'never routed to'}, served ${bad.served}`;
+      parts.push(rect(x(bad.from), top, Math.max(2, x(bad.to) - x(bad.from)), LANE, COLORS.badRevision, label));
+      parts.push(text((x(bad.from) + x(bad.to)) / 2, top + 14, bad.routed || bad.served > 0 ? 'bad revision: got traffic' : 'bad revision: no traffic', { size: 10, anchor: 'middle', fill: COLORS.text }));
     }
     for (const b of traffic.buckets) {
       const served = counts(b)[inst.instanceId] ?? 0;

@@ -24,6 +24,8 @@ export interface LocalElbCall extends CallScope {
   /** 1, 2, 3… for the local ELB's whole life (a gap at the start means older calls were dropped). */
   seq: number;
   requestId: string;
+  /** The access key id the call was signed with (not a secret; the secret never reaches the local ELB), or null. */
+  accessKeyId: string | null;
   /** Epoch ms when the request had been read: the call took effect no earlier. */
   at: number;
   /** Epoch ms when the answer was written; null when the connection was reset instead (fault `unreachable`). */
@@ -75,6 +77,7 @@ export function callScope(params: QueryRequest, version: string | undefined): Ca
 export class CallLog {
   private readonly limit: number;
   private readonly kept: LocalElbCall[] = [];
+  private readonly listeners = new Set<(call: LocalElbCall) => void>();
   private seq = 0;
 
   constructor(limit: number) {
@@ -83,8 +86,16 @@ export class CallLog {
 
   record(call: Omit<LocalElbCall, 'seq'>): void {
     this.seq += 1;
-    this.kept.push({ seq: this.seq, ...call });
+    const recorded = { seq: this.seq, ...call };
+    this.kept.push(recorded);
     if (this.kept.length > this.limit) this.kept.splice(0, this.kept.length - this.limit);
+    for (const listener of this.listeners) listener({ ...recorded, instanceIds: [...recorded.instanceIds] });
+  }
+
+  /** Tells `listener` of every call recorded from now on (the live page's feed); returns the unsubscribe. */
+  subscribe(listener: (call: LocalElbCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Copies: a caller can keep or change them without touching the log. */

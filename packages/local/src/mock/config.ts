@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LocalElbConfigError } from './errors.js';
-import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { IMDS_CREDENTIALS_MIN_TTL_SECONDS, LOCAL_ELB_DEFAULTS } from './defaults.js';
 
 /**
  * The local ELB's configuration file (YAML or JSON: YAML is a superset of JSON, one parser reads both).
@@ -13,9 +13,11 @@ export interface LocalElbConfig {
   propagationDelayMs?: number;
   /** How long a just-registered target reads `unused` (AWS's eventual consistency). Default 0. */
   targetRegistrationLagMs?: number;
+  /** How long an API-created ALB/NLB reads `provisioning` before `active`. Default 2000. */
+  provisioningMs?: number;
   /** instanceId -> 'host:port': where traffic and health checks for that instance go. */
   instances?: Record<string, string>;
-  imds?: { instanceId?: string; region?: string; requireToken?: boolean };
+  imds?: ImdsConfig;
   classic?: ClassicBalancerConfig[];
   loadBalancers?: LoadBalancerConfig[];
   targetGroups?: TargetGroupConfig[];
@@ -44,6 +46,16 @@ export interface AutoScalingGroupConfig {
     /** @default 'ABANDON' (AWS's default) */
     defaultResult?: 'CONTINUE' | 'ABANDON';
   }>;
+}
+
+export interface ImdsConfig {
+  instanceId?: string;
+  region?: string;
+  requireToken?: boolean;
+  /** The instance profile's role, served at iam/security-credentials/<role>. Default `graceful-elb-local`. */
+  roleName?: string;
+  /** Lifetime of the temporary credentials; new ones are served from 15 minutes before expiry. Default 21600 (6 h). */
+  credentialsTtlSeconds?: number;
 }
 
 export interface ClassicBalancerConfig {
@@ -142,7 +154,8 @@ export interface ResolvedLocalElbConfig {
   propagationDelayMs: number | undefined;
   targetRegistrationLagMs: number | undefined;
   instances: Record<string, string>;
-  imds: { instanceId: string | undefined; region: string | undefined; requireToken: boolean };
+  provisioningMs: number | undefined;
+  imds: { instanceId: string | undefined; region: string | undefined; requireToken: boolean; roleName: string | undefined; credentialsTtlSeconds: number | undefined };
   classic: ClassicBalancerSpec[];
   loadBalancers: LoadBalancerSpec[];
   targetGroups: TargetGroupSpec[];
@@ -219,7 +232,7 @@ export function loadLocalElbConfigFile(path: string): ResolvedLocalElbConfig {
 /** Validates a config object (never mutates it) and applies the defaults. */
 export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
   const root = object(input, 'config');
-  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'targetRegistrationLagMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups', 'autoScalingGroups', 'spotInstances']);
+  knownKeys(root, 'config', ['region', 'accountId', 'propagationDelayMs', 'targetRegistrationLagMs', 'provisioningMs', 'instances', 'imds', 'classic', 'loadBalancers', 'targetGroups', 'autoScalingGroups', 'spotInstances']);
   const instances: Record<string, string> = {};
   const instancesInput = optional(root.instances, (v) => object(v, 'instances'));
   for (const [id, address] of Object.entries(instancesInput ?? {})) {
@@ -227,7 +240,7 @@ export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
     instances[id] = hostPort(address, `instances.${id}`);
   }
   const imdsInput = optional(root.imds, (v) => object(v, 'imds')) ?? {};
-  knownKeys(imdsInput, 'imds', ['instanceId', 'region', 'requireToken']);
+  knownKeys(imdsInput, 'imds', ['instanceId', 'region', 'requireToken', 'roleName', 'credentialsTtlSeconds']);
 
   const classic = optional(root.classic, (v) => array(v, 'classic'))?.map((c, i) => classicSpec(c, `classic[${i}]`)) ?? [];
   const targetGroups = optional(root.targetGroups, (v) => array(v, 'targetGroups'))?.map((t, i) => targetGroupSpec(t, `targetGroups[${i}]`)) ?? [];
@@ -269,11 +282,14 @@ export function resolveLocalElbConfig(input: unknown): ResolvedLocalElbConfig {
     accountId: optional(root.accountId, (v) => string(String(v), 'accountId', /^\d{12}$/, 'a 12-digit account id')) ?? LOCAL_ELB_DEFAULTS.accountId,
     propagationDelayMs: optional(root.propagationDelayMs, (v) => number(v, 'propagationDelayMs', 0, 600_000)),
     targetRegistrationLagMs: optional(root.targetRegistrationLagMs, (v) => number(v, 'targetRegistrationLagMs', 0, 600_000)),
+    provisioningMs: optional(root.provisioningMs, (v) => number(v, 'provisioningMs', 0, 600_000)),
     instances,
     imds: {
       instanceId: optional(imdsInput.instanceId, (v) => instanceId(v, 'imds.instanceId')),
       region: optional(imdsInput.region, (v) => string(v, 'imds.region', /^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like us-east-1')),
       requireToken: optional(imdsInput.requireToken, (v) => boolean(v, 'imds.requireToken')) ?? false,
+      roleName: optional(imdsInput.roleName, (v) => string(v, 'imds.roleName', /^[\w+=,.@-]{1,64}$/, 'an IAM role name (1-64 of letters, digits and +=,.@_-)')),
+      credentialsTtlSeconds: optional(imdsInput.credentialsTtlSeconds, (v) => number(v, 'imds.credentialsTtlSeconds', IMDS_CREDENTIALS_MIN_TTL_SECONDS, 43_200)),
     },
     classic,
     loadBalancers,

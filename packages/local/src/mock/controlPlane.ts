@@ -10,7 +10,9 @@ import type { FaultDecision, Faults } from './faults.js';
 import { QueryRequest } from './queryRequest.js';
 import { errorBody, newRequestId, sendXml, successBody } from './queryResponse.js';
 import type { LocalElbStore } from './store.js';
+import { classicTagActions, v2TagActions } from './tagsApi.js';
 import { V2_API_VERSION, v2Actions } from './v2Api.js';
+import { v2ListenerActions } from './v2ListenerApi.js';
 
 /** Past this much, an oversized body is no longer read (the socket is closed after the 413 answer). */
 const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -27,15 +29,27 @@ export class ControlPlane {
   private readonly maxBodyBytes: number;
   private readonly settled: () => Promise<void>;
   private readonly calls: CallLog;
+  private readonly expiredAccessKey: (accessKeyId: string) => boolean;
 
   /**
    * `settled`: awaited before a success answer, so a listener created by the call is bound when the client hears back.
    * `calls`: every call read to its end is recorded there once answered (or reset).
    */
-  constructor(options: { store: LocalElbStore; autoScaling: AutoScalingStore; faults: Faults; logger: Logger; maxBodyBytes: number; settled: () => Promise<void>; calls: CallLog }) {
+  constructor(options: {
+    store: LocalElbStore;
+    autoScaling: AutoScalingStore;
+    faults: Faults;
+    logger: Logger;
+    maxBodyBytes: number;
+    settled: () => Promise<void>;
+    calls: CallLog;
+    /** True for temporary credentials (IMDS) whose lifetime is over: the call is refused with ExpiredToken. */
+    expiredAccessKey?: (accessKeyId: string) => boolean;
+  }) {
+    const { store } = options;
     this.tables = {
-      [CLASSIC_API_VERSION]: classicActions(options.store),
-      [V2_API_VERSION]: v2Actions(options.store),
+      [CLASSIC_API_VERSION]: { ...classicActions(store), ...classicTagActions(store) },
+      [V2_API_VERSION]: { ...v2Actions(store), ...v2ListenerActions(store), ...v2TagActions(store) },
       // One endpoint for the three APIs, as AWS_ENDPOINT_URL_AUTO_SCALING may point at the same URL: Version tells them apart.
       [AUTO_SCALING_API_VERSION]: autoScalingActions(options.autoScaling),
     };
@@ -44,6 +58,7 @@ export class ControlPlane {
     this.maxBodyBytes = options.maxBodyBytes;
     this.settled = options.settled;
     this.calls = options.calls;
+    this.expiredAccessKey = options.expiredAccessKey ?? (() => false);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -55,7 +70,7 @@ export class ControlPlane {
           if (body === undefined) {
             // Refuse without buffering: AWS fronts answer 413 for bodies over their limit.
             const error = new AwsQueryError('RequestEntityTooLarge', `Request body exceeds the ${this.maxBodyBytes} byte limit`, 413);
-            const call = { at: Date.now(), requestId, version: undefined, scope: unreadScope() };
+            const call = { at: Date.now(), requestId, version: undefined, scope: unreadScope(), accessKeyId: accessKeyIdOf(req) };
             this.finish(res, error, call, started, undefined, { connection: 'close' });
             return;
           }
@@ -78,7 +93,7 @@ export class ControlPlane {
     const params = QueryRequest.parse(query && body ? `${query}&${body}` : query || body);
     const action = params.raw('Action');
     const version = params.raw('Version');
-    const call: CallContext = { at: Date.now(), requestId, version, scope: callScope(params, version) };
+    const call: CallContext = { at: Date.now(), requestId, version, scope: callScope(params, version), accessKeyId: accessKeyIdOf(req) };
     let fault: FaultDecision;
     try {
       if (!action) throw new AwsQueryError('MissingAction', 'The request must contain the parameter Action.');
@@ -86,6 +101,7 @@ export class ControlPlane {
       const table = this.tables[version];
       const handler = table && Object.hasOwn(table, action) ? table[action] : undefined;
       if (!handler) throw new AwsQueryError('InvalidAction', `Could not find operation ${action} for version ${version}`);
+      if (call.accessKeyId && this.expiredAccessKey(call.accessKeyId)) throw new AwsQueryError('ExpiredToken', 'The security token included in the request is expired');
 
       fault = this.faults.decide(call.scope);
       if (this.faults.addedLatencyMs > 0) await delay(this.faults.addedLatencyMs);
@@ -126,6 +142,7 @@ export class ControlPlane {
     this.calls.record({
       ...call.scope,
       requestId: call.requestId,
+      accessKeyId: call.accessKeyId,
       at: call.at,
       answeredAt: status === 0 ? null : Date.now(),
       version: call.version?.slice(0, 32) ?? null,
@@ -141,6 +158,14 @@ interface CallContext {
   requestId: string;
   version: string | undefined;
   scope: CallScope;
+  accessKeyId: string | null;
+}
+
+/** The access key id of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/aws4_request`). */
+function accessKeyIdOf(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /Credential=([A-Z0-9]{16,128})\//.exec(header) : null;
+  return match ? match[1]! : null;
 }
 
 /** A body refused for its size is never parsed: the call names nothing. */

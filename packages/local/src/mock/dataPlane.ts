@@ -3,7 +3,7 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { createProxyServer, type ProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
-import type { ListenerRoute } from './store.js';
+import type { ListenerRoute, RouteDecision } from './store.js';
 import { createTcpPassthrough, type TcpCounters } from './tcpDataPlane.js';
 
 export interface ServedListener extends TcpCounters {
@@ -168,7 +168,16 @@ export class DataPlane {
   private forward(served: Served, req: IncomingMessage, res: ServerResponse): void {
     const info = served.info;
     info.requests += 1;
-    const picked = served.route.pick(Date.now());
+    const decision = decide(served.route, req, served.info.port);
+    if (decision.kind === 'fixed-response') {
+      return this.answer(res, decision.statusCode, decision.body, decision.contentType ?? 'text/plain; charset=utf-8');
+    }
+    if (decision.kind === 'redirect') {
+      res.writeHead(decision.statusCode, { location: decision.location, 'content-type': 'text/html', 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const picked = decision.kind === 'forward' ? decision : undefined;
     if (!picked) {
       info.noTarget503 += 1;
       const body =
@@ -230,9 +239,9 @@ export class DataPlane {
     return upstream.options;
   }
 
-  private answer(res: ServerResponse, status: number, body: string): void {
+  private answer(res: ServerResponse, status: number, body: string, contentType = 'text/html'): void {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 
@@ -242,6 +251,30 @@ export class DataPlane {
       for (const socket of served.sockets) socket.destroy();
     });
   }
+}
+
+/** ALB listeners decide through their rules; Classic and NLB listeners forward to the next member in service. */
+function decide(route: ListenerRoute, req: IncomingMessage, port: number): RouteDecision {
+  const now = Date.now();
+  if (!route.dispatch) {
+    const picked = route.pick(now);
+    return picked ? { kind: 'forward', ...picked } : { kind: 'unavailable' };
+  }
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+  return route.dispatch(
+    {
+      method: req.method ?? 'GET',
+      host,
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      query: queryAt === -1 ? [] : [...new URLSearchParams(url.slice(queryAt + 1))],
+      headers: req.headers,
+      sourceIp: req.socket.remoteAddress ?? '',
+      port,
+    },
+    now,
+  );
 }
 
 function listen(server: NetServer, port: number, host: string): Promise<void> {

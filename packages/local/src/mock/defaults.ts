@@ -1,7 +1,7 @@
 /**
  * Every default of the local ELB, written once. Two families:
  * - what AWS itself uses for resources created through the API (the local ELB answers the same values), and
- * - what the embedded local setup uses (fast health checks so local use needs no waiting; see README).
+ * - what the embedded local setup uses (fast health checks so local use needs no waiting; see docs/local-elb.md).
  */
 export const LOCAL_ELB_DEFAULTS = {
   /** Control plane + IMDS + status port of `graceful-elb-local mock` (the programmatic default is ephemeral: 0). */
@@ -15,6 +15,10 @@ export const LOCAL_ELB_DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   /** The API call log (`lb.calls()`, `GET /_local/calls`) keeps this many of the latest calls. */
   callLogLimit: 10_000,
+  /** The live page (/_local/): how often its event stream sends every registration's state and counters. */
+  liveTickMs: 500,
+  /** The live page: API calls sent with the first event (later ones arrive as they happen). */
+  liveRecentCalls: 30,
   /** The fake static credentials printed for developers to export (any value works: the local ELB ignores signatures). */
   accessKeyId: 'AKIALOCALELB000000000',
   secretAccessKey: 'local-elb-secret-key-not-a-real-secret',
@@ -23,6 +27,13 @@ export const LOCAL_ELB_DEFAULTS = {
   availabilityZoneSuffix: 'a',
   /** IMDSv2 token TTL bounds, as EC2 enforces them. */
   imdsTokenTtlSeconds: { min: 1, max: 21600 },
+  /** An API-created ALB/NLB reads `provisioning` this long, then `active` (AWS takes minutes; locally it is short). */
+  provisioningMs: 2000,
+  /** The instance profile IMDS serves (iam/info, iam/security-credentials/<role>). */
+  imdsRoleName: 'graceful-elb-local',
+  /** IMDS temporary credentials live 6 h, and new ones are served from 15 min before expiry, as EC2 rotates them. */
+  imdsCredentialsTtlSeconds: 21_600,
+  imdsCredentialsRenewBeforeSeconds: 900,
   /** Upstream requests get no response within this → 504, as a real balancer's backend timeout would (its idle timeout). */
   upstreamTimeoutMs: 60_000,
 
@@ -73,3 +84,9 @@ export const LOCAL_ELB_DEFAULTS = {
     idleTimeoutSeconds: 60,
   },
 } as const;
+
+/**
+ * The shortest credential lifetime IMDS accepts: above the renewal window plus the SDK's own 5-minute refresh
+ * margin, so a client never gets credentials it already considers expired.
+ */
+export const IMDS_CREDENTIALS_MIN_TTL_SECONDS = LOCAL_ELB_DEFAULTS.imdsCredentialsRenewBeforeSeconds + 300 + 60;

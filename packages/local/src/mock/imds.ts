@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { imdsTime, type InstanceCredentials } from './instanceCredentials.js';
 
 /** Per-instance metadata that changes while the instance runs (Auto Scaling, Spot). */
 export interface InstanceNotices {
@@ -18,6 +19,7 @@ export interface ImdsOptions {
   accountId: string;
   /** IMDSv2 only (as most fleets configure it now): a request without a valid token gets 401. */
   requireToken: boolean;
+  credentials: InstanceCredentials;
   logger: Logger;
 }
 
@@ -37,6 +39,8 @@ const MAX_TOKENS = 10_000;
 export class Imds {
   private readonly options: ImdsOptions;
   private readonly tokens = new Map<string, number>();
+  /** When the instance "launched" (identity document pendingTime). */
+  private readonly startedAt = Date.now();
 
   constructor(options: ImdsOptions) {
     this.options = options;
@@ -113,14 +117,14 @@ export class Imds {
     if (target !== undefined) metadata['autoscaling/target-lifecycle-state'] = target;
     const spot = notices.spotNotice(instanceId);
     if (spot !== undefined) {
-      metadata['spot/instance-action'] = JSON.stringify({ action: spot.action, time: awsTime(spot.time) });
-      if (spot.action === 'terminate') metadata['spot/termination-time'] = awsTime(spot.time);
+      metadata['spot/instance-action'] = JSON.stringify({ action: spot.action, time: imdsTime(spot.time) });
+      if (spot.action === 'terminate') metadata['spot/termination-time'] = imdsTime(spot.time);
     }
     const rebalance = notices.rebalanceNotice(instanceId);
-    if (rebalance !== undefined) metadata['events/recommendations/rebalance'] = JSON.stringify({ noticeTime: awsTime(rebalance) });
+    if (rebalance !== undefined) metadata['events/recommendations/rebalance'] = JSON.stringify({ noticeTime: imdsTime(rebalance) });
     const trimmed = path.replace(/\/$/, '');
     if (trimmed === '' || trimmed === '/meta-data') {
-      const categories = ['ami-id', 'hostname', 'instance-id', 'instance-life-cycle', 'instance-type', 'local-hostname', 'local-ipv4', 'placement/'];
+      const categories = ['ami-id', 'hostname', 'iam/', 'instance-id', 'instance-life-cycle', 'instance-type', 'local-hostname', 'local-ipv4', 'placement/'];
       if (target !== undefined) categories.push('autoscaling/');
       if (spot !== undefined) categories.push('spot/');
       if (rebalance !== undefined) categories.push('events/');
@@ -129,19 +133,26 @@ export class Imds {
     if (trimmed === '/meta-data/autoscaling' && target !== undefined) return 'target-lifecycle-state';
     if (trimmed === '/meta-data/spot' && spot !== undefined) return spot.action === 'terminate' ? 'instance-action\ntermination-time' : 'instance-action';
     if (trimmed === '/meta-data/placement') return 'availability-zone\nregion';
+    if (trimmed.startsWith('/meta-data/iam')) return this.iam(trimmed.slice('/meta-data/iam'.length), instanceId);
     if (trimmed.startsWith('/meta-data/')) return metadata[trimmed.slice('/meta-data/'.length)];
     if (trimmed === '/dynamic' || trimmed === '/dynamic/instance-identity') return trimmed === '/dynamic' ? 'instance-identity/' : 'document';
     if (trimmed === '/dynamic/instance-identity/document') {
+      // Every member EC2 writes, nulls included (SDKs and agents read the document as a whole).
       return JSON.stringify(
         {
           accountId,
           architecture: 'x86_64',
           availabilityZone: zone,
+          billingProducts: null,
+          devpayProductCodes: null,
+          marketplaceProductCodes: null,
           imageId: metadata['ami-id'],
           instanceId,
           instanceType: metadata['instance-type'],
-          pendingTime: new Date(0).toISOString(),
+          kernelId: null,
+          pendingTime: imdsTime(this.startedAt),
           privateIp: '127.0.0.1',
+          ramdiskId: null,
           region,
           version: '2017-09-30',
         },
@@ -152,13 +163,44 @@ export class Imds {
     return undefined;
   }
 
+  /** iam/info and iam/security-credentials/<role>, as on an instance with an instance profile. */
+  private iam(rest: string, instanceId: string): string | undefined {
+    const { accountId, credentials } = this.options;
+    const role = credentials.roleName;
+    if (rest === '') return 'info\nsecurity-credentials/';
+    if (rest === '/security-credentials') return role;
+    const current = credentials.for(instanceId);
+    if (rest === '/info') {
+      return JSON.stringify(
+        {
+          Code: 'Success',
+          LastUpdated: imdsTime(current.issuedAt),
+          InstanceProfileArn: `arn:aws:iam::${accountId}:instance-profile/${role}`,
+          InstanceProfileId: `AIPA${createHash('sha256').update(`${accountId}/${role}`).digest('hex').slice(0, 17).toUpperCase()}`,
+        },
+        null,
+        2,
+      );
+    }
+    if (rest !== `/security-credentials/${role}`) return undefined;
+    return JSON.stringify(
+      {
+        Code: 'Success',
+        LastUpdated: imdsTime(current.issuedAt),
+        Type: 'AWS-HMAC',
+        AccessKeyId: current.accessKeyId,
+        SecretAccessKey: current.secretAccessKey,
+        Token: current.token,
+        Expiration: imdsTime(current.expiresAt),
+      },
+      null,
+      2,
+    );
+  }
+
   private answer(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, headOnly = false): void {
     res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
     res.end(headOnly ? undefined : body);
   }
 }
 
-/** IMDS writes notice times to the second: `2026-12-01T12:00:00Z`. */
-function awsTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -6,16 +6,20 @@ import { createApiGuard, type ApiGuard } from './apiGuard.js';
 import { AutoScalingStore, type AutoScalingInstanceView, type SpotAction } from './autoScalingStore.js';
 import { CallLog, type LocalElbCall } from './callLog.js';
 import { handleLocalControl } from './localControl.js';
-import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
+import { defaultLocalElbConfig, hostPort, instanceId as checkInstanceId, loadLocalElbConfigFile, resolveLocalElbConfig, type ImdsConfig, type LocalElbConfig, type ResolvedLocalElbConfig } from './config.js';
 import { ControlPlane } from './controlPlane.js';
 import { DataPlane } from './dataPlane.js';
-import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { IMDS_CREDENTIALS_MIN_TTL_SECONDS, LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { InstanceCredentials } from './instanceCredentials.js';
 import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
 import { sendJson } from './jsonResponse.js';
 import { errorBody, newRequestId, sendXml } from './queryResponse.js';
+import { LiveFeed } from './liveFeed.js';
+import { LivePage } from './livePage.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
+import { listenerRoutes } from './listenerRoutes.js';
 import { LocalElbStore } from './store.js';
 
 export interface LocalElbOptions {
@@ -31,7 +35,7 @@ export interface LocalElbOptions {
   propagationDelayMs?: number;
   /** instanceId → 'host:port' where its traffic and health checks go (merged over the config's `instances`). */
   instances?: Record<string, string>;
-  imds?: { instanceId?: string; region?: string; requireToken?: boolean };
+  imds?: ImdsConfig;
   /** A pino logger, or false for silence. @default pino at level 'warn' on stderr */
   logger?: Logger | false;
   /**
@@ -44,6 +48,8 @@ export interface LocalElbOptions {
    * loopback); any other Host is refused, which stops DNS rebinding. @default []
    */
   apiHostNames?: readonly string[];
+  /** How long an API-created ALB/NLB reads `provisioning` before `active`. @default 2000 (or the config's value) */
+  provisioningMs?: number;
   /** Control-plane body limit. @default 1 MiB */
   maxBodyBytes?: number;
   /** How many of the latest API calls `calls()` keeps. @default 10000 */
@@ -76,6 +82,8 @@ export interface LocalElbEnv {
 export interface LocalElb {
   /** 'http://127.0.0.1:PORT' */
   readonly endpoint: string;
+  /** The live page: balancers, listeners, instances and API calls as they change ('http://127.0.0.1:PORT/_local/'). */
+  readonly livePageUrl: string;
   /** The env a process exports to use this local ELB through the AWS SDK/CLI standard variables. */
   readonly env: LocalElbEnv;
   /** The data-plane listeners serving now (API-created ones appear once created). */
@@ -132,6 +140,10 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   if (typeof targetRegistrationLagMs !== 'number' || !(targetRegistrationLagMs >= 0 && targetRegistrationLagMs <= 600_000)) {
     throw new LocalElbConfigError('targetRegistrationLagMs', targetRegistrationLagMs, 'a number of ms from 0 to 600000');
   }
+  const provisioningMs = options.provisioningMs ?? config.provisioningMs ?? LOCAL_ELB_DEFAULTS.provisioningMs;
+  if (typeof provisioningMs !== 'number' || !(provisioningMs >= 0 && provisioningMs <= 600_000)) {
+    throw new LocalElbConfigError('provisioningMs', provisioningMs, 'a number of ms from 0 to 600000');
+  }
   const addresses = new Map(Object.entries(config.instances));
   for (const [id, address] of Object.entries(options.instances ?? {})) {
     checkInstanceId(id, `instances (key ${JSON.stringify(id)})`);
@@ -140,6 +152,14 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const imdsInput = options.imds ?? {};
   const imdsInstanceId = imdsInput.instanceId ?? config.imds.instanceId ?? addresses.keys().next().value ?? LOCAL_ELB_DEFAULTS.imdsInstanceId;
   checkInstanceId(imdsInstanceId, 'imds.instanceId');
+
+  const credentialsTtlSeconds = imdsInput.credentialsTtlSeconds ?? config.imds.credentialsTtlSeconds ?? LOCAL_ELB_DEFAULTS.imdsCredentialsTtlSeconds;
+  if (typeof credentialsTtlSeconds !== 'number' || !(credentialsTtlSeconds >= IMDS_CREDENTIALS_MIN_TTL_SECONDS && credentialsTtlSeconds <= 43_200)) {
+    throw new LocalElbConfigError('imds.credentialsTtlSeconds', credentialsTtlSeconds, `a number of seconds from ${IMDS_CREDENTIALS_MIN_TTL_SECONDS} to 43200`);
+  }
+  const roleName = imdsInput.roleName ?? config.imds.roleName ?? LOCAL_ELB_DEFAULTS.imdsRoleName;
+  if (typeof roleName !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(roleName)) throw new LocalElbConfigError('imds.roleName', roleName, 'an IAM role name (1-64 of letters, digits and +=,.@_-)');
+  const credentials = new InstanceCredentials({ roleName, ttlSeconds: credentialsTtlSeconds, renewBeforeSeconds: LOCAL_ELB_DEFAULTS.imdsCredentialsRenewBeforeSeconds });
 
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: 'warn' }, pino.destination(2)));
   const faults = new Faults();
@@ -151,8 +171,9 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     logger,
     addresses,
     startHealthChecks: healthCheckRunner(logger),
-    onListenersChanged: () => void dataPlane.sync(store.listenerRoutes()),
+    onListenersChanged: () => void dataPlane.sync(listenerRoutes(store)),
     targetRegistrationLagMs,
+    provisioningMs,
   });
   const autoScaling = new AutoScalingStore({
     groups: config.autoScalingGroups,
@@ -167,10 +188,18 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     region: imdsInput.region ?? config.imds.region ?? config.region,
     accountId: config.accountId,
     requireToken: imdsInput.requireToken ?? config.imds.requireToken,
+    credentials,
     logger,
   });
   const callLog = new CallLog(callLogLimit);
-  const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog });
+  const livePage = new LivePage();
+  const liveFeed = new LiveFeed({
+    status: () => buildStatus(endpoint, store, dataPlane, faults),
+    calls: callLog,
+    intervalMs: LOCAL_ELB_DEFAULTS.liveTickMs,
+    recentCalls: LOCAL_ELB_DEFAULTS.liveRecentCalls,
+  });
+  const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog, expiredAccessKey: (id) => credentials.expired(id) });
 
   let endpoint = '';
   let guard: ApiGuard | undefined;
@@ -199,6 +228,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
+    if (path === '/_local/events') return liveFeed.handle(req, res);
+    if (livePage.serves(path)) return livePage.handle(path, res);
     if (path === '/_local/status') return sendJson(res, 200, buildStatus(endpoint, store, dataPlane, faults));
     if (path === '/_local/faults') return handleFaults(req, res, faults, logger);
     if (path.startsWith('/_local/autoscaling') || path.startsWith('/_local/spot/')) return handleLocalControl(req, res, path, autoScaling, logger);
@@ -251,6 +282,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   };
   return {
     endpoint,
+    livePageUrl: `${endpoint}/_local/`,
     env,
     get listeners(): LocalElbListener[] {
       return dataPlane.listeners().map((l) => ({ balancer: l.balancer, type: l.type, port: l.port, declaredPort: l.declaredPort, url: l.url }));
@@ -271,6 +303,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        liveFeed.close();
         autoScaling.close();
         store.close();
         await dataPlane.close();

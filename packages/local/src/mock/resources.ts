@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ClassicListenerSpec, HealthCheckSpec } from './config.js';
+import { initialAttributes, listenerCatalog, loadBalancerCatalog, targetGroupCatalog, type AttributeCatalog } from './attributes.js';
 import { Member, RoundRobin } from './member.js';
+import { ListenerRule, type RuleAction } from './rules.js';
 
 /**
  * The balancer resources the local ELB keeps. Identifiers (ARNs, DNS names) are derived from the name, so a
@@ -35,16 +37,31 @@ export class MemberSet {
   }
 }
 
+export type Scheme = 'internet-facing' | 'internal';
+
+/** AWS prefixes an internal balancer's DNS name with `internal-`. */
+function dnsPrefix(scheme: Scheme): string {
+  return scheme === 'internal' ? 'internal-' : '';
+}
+
 export class ClassicBalancer {
   readonly kind = 'classic' as const;
   readonly name: string;
   readonly createdTime = new Date();
   readonly dnsName: string;
+  readonly scheme: Scheme;
   listeners: ClassicListenerSpec[];
   healthCheck: HealthCheckSpec;
   connectionDraining: { enabled: boolean; timeoutSeconds: number };
   idleTimeoutSeconds: number;
   crossZone = false;
+  /** Zones the balancer is in; in a VPC, the zones of its subnets. */
+  availabilityZones: string[];
+  /** Empty for a balancer created with zones only (EC2-Classic style). */
+  subnets: string[];
+  securityGroups: string[];
+  readonly vpcId: string | undefined;
+  readonly tags = new Map<string, string>();
   readonly members = new MemberSet();
   /** AWS answers InvalidInstance when deregistering an instance that was never registered, but not one registered before. */
   readonly everRegistered = new Set<string>();
@@ -56,14 +73,39 @@ export class ClassicBalancer {
     healthCheck: HealthCheckSpec;
     connectionDraining: { enabled: boolean; timeoutSeconds: number };
     idleTimeoutSeconds: number;
+    scheme: Scheme;
+    availabilityZones: string[];
+    subnets: string[];
+    securityGroups: string[];
+    vpcId: string | undefined;
   }) {
     this.name = init.name;
-    this.dnsName = `${init.name}-${parseInt(stableId('classic', init.name, 8), 16)}.${init.region}.elb.amazonaws.com`;
+    this.scheme = init.scheme;
+    this.dnsName = `${dnsPrefix(init.scheme)}${init.name}-${parseInt(stableId('classic', init.name, 8), 16)}.${init.region}.elb.amazonaws.com`;
     this.listeners = init.listeners;
     this.healthCheck = init.healthCheck;
     this.connectionDraining = init.connectionDraining;
     this.idleTimeoutSeconds = init.idleTimeoutSeconds;
+    this.availabilityZones = init.availabilityZones;
+    this.subnets = init.subnets;
+    this.securityGroups = init.securityGroups;
+    this.vpcId = init.vpcId;
   }
+}
+
+export interface LoadBalancerV2Init {
+  name: string;
+  region: string;
+  accountId: string;
+  type: 'application' | 'network';
+  scheme: Scheme;
+  ipAddressType: string;
+  idleTimeoutSeconds: number;
+  subnets: Array<{ subnetId: string; zone: string }>;
+  securityGroups: string[];
+  vpcId: string;
+  /** Epoch ms from which the balancer reads `active` (before: `provisioning`). */
+  activeAt: number;
 }
 
 export class LoadBalancerV2 {
@@ -71,37 +113,43 @@ export class LoadBalancerV2 {
   readonly name: string;
   readonly arn: string;
   readonly type: 'application' | 'network';
-  readonly scheme: 'internet-facing' | 'internal';
-  readonly ipAddressType: string;
+  readonly scheme: Scheme;
+  ipAddressType: string;
   readonly createdTime = new Date();
   readonly dnsName: string;
   readonly attributes: Map<string, string>;
+  readonly catalog: AttributeCatalog;
+  subnets: Array<{ subnetId: string; zone: string }>;
+  securityGroups: string[];
+  readonly vpcId: string;
+  readonly activeAt: number;
+  readonly tags = new Map<string, string>();
 
-  constructor(init: { name: string; region: string; accountId: string; type: 'application' | 'network'; scheme: 'internet-facing' | 'internal'; ipAddressType: string; idleTimeoutSeconds: number }) {
+  constructor(init: LoadBalancerV2Init) {
     this.name = init.name;
     this.type = init.type;
     this.scheme = init.scheme;
     this.ipAddressType = init.ipAddressType;
+    this.subnets = init.subnets;
+    this.securityGroups = init.securityGroups;
+    this.vpcId = init.vpcId;
+    this.activeAt = init.activeAt;
     const id = stableId('lb', init.name);
     this.arn = `arn:aws:elasticloadbalancing:${init.region}:${init.accountId}:loadbalancer/${init.type === 'application' ? 'app' : 'net'}/${init.name}/${id}`;
-    this.dnsName = `${init.name}-${parseInt(id.slice(0, 8), 16)}.elb.${init.region}.amazonaws.com`;
-    this.attributes =
+    // ALB: name-N.REGION.elb.amazonaws.com; NLB: name-HEX.elb.REGION.amazonaws.com (the two forms AWS hands out).
+    this.dnsName =
       init.type === 'application'
-        ? new Map([
-            ['idle_timeout.timeout_seconds', String(init.idleTimeoutSeconds)],
-            ['deletion_protection.enabled', 'false'],
-            ['routing.http2.enabled', 'true'],
-            ['access_logs.s3.enabled', 'false'],
-            ['routing.http.drop_invalid_header_fields.enabled', 'false'],
-          ])
-        : new Map([
-            ['deletion_protection.enabled', 'false'],
-            ['load_balancing.cross_zone.enabled', 'false'],
-            ['access_logs.s3.enabled', 'false'],
-          ]);
+        ? `${dnsPrefix(init.scheme)}${init.name}-${parseInt(id.slice(0, 8), 16)}.${init.region}.elb.amazonaws.com`
+        : `${dnsPrefix(init.scheme)}${init.name}-${id}.elb.${init.region}.amazonaws.com`;
+    this.catalog = loadBalancerCatalog(init.type, init.scheme, init.idleTimeoutSeconds);
+    this.attributes = initialAttributes(this.catalog);
   }
 
-  /** NLBs have no HTTP idle timeout attribute (their TCP idle timeout is fixed at 350 s). */
+  state(now: number): 'provisioning' | 'active' {
+    return now < this.activeAt ? 'provisioning' : 'active';
+  }
+
+  /** NLBs have no HTTP idle timeout attribute (their TCP idle timeout is a listener attribute, 350 s by default). */
   get idleTimeoutSeconds(): number {
     return Number(this.attributes.get('idle_timeout.timeout_seconds') ?? 350);
   }
@@ -110,27 +158,44 @@ export class LoadBalancerV2 {
 export class ListenerV2 {
   readonly arn: string;
   readonly loadBalancer: LoadBalancerV2;
-  readonly port: number;
-  readonly protocol: string;
-  readonly targetGroup: TargetGroup;
+  port: number;
+  protocol: string;
+  /** The default rule: no conditions, priority "default", its actions are the listener's DefaultActions. */
+  readonly defaultRule: ListenerRule;
+  /** The other rules, kept sorted by priority (lowest first: evaluation order). */
+  rules: ListenerRule[] = [];
+  readonly attributes: Map<string, string>;
+  readonly catalog: AttributeCatalog;
+  readonly tags = new Map<string, string>();
 
-  constructor(init: { loadBalancer: LoadBalancerV2; port: number; protocol: string; targetGroup: TargetGroup; region: string; accountId: string }) {
+  constructor(init: { arn: string; loadBalancer: LoadBalancerV2; port: number; protocol: string; defaultActions: RuleAction[] }) {
+    this.arn = init.arn;
     this.loadBalancer = init.loadBalancer;
     this.port = init.port;
     this.protocol = init.protocol;
-    this.targetGroup = init.targetGroup;
-    const lbPath = init.loadBalancer.arn.split(':loadbalancer/')[1];
-    this.arn = `arn:aws:elasticloadbalancing:${init.region}:${init.accountId}:listener/${lbPath}/${stableId('listener', `${init.loadBalancer.name}:${init.port}`)}`;
+    this.defaultRule = new ListenerRule(ruleArn(init.arn, 'default'), undefined, [], init.defaultActions);
+    this.catalog = listenerCatalog(init.loadBalancer.type);
+    this.attributes = initialAttributes(this.catalog);
+  }
+
+  get defaultActions(): RuleAction[] {
+    return this.defaultRule.actions;
+  }
+
+  /** Every rule, default last (DescribeRules order and evaluation order). */
+  allRules(): ListenerRule[] {
+    return [...this.rules, this.defaultRule];
+  }
+
+  sortRules(): void {
+    this.rules.sort((a, b) => a.priority! - b.priority!);
   }
 }
 
-export const TARGET_GROUP_ATTRIBUTE_DEFAULTS: ReadonlyArray<[string, string]> = [
-  ['stickiness.enabled', 'false'],
-  ['stickiness.type', 'lb_cookie'],
-  ['stickiness.lb_cookie.duration_seconds', '86400'],
-  ['slow_start.duration_seconds', '0'],
-  ['load_balancing.algorithm.type', 'round_robin'],
-];
+/** `listener-rule/app/NAME/LBID/LISTENERID/RULEID`, as AWS builds rule ARNs from the listener ARN. */
+export function ruleArn(listenerArn: string, seed: string): string {
+  return `${listenerArn.replace(':listener/', ':listener-rule/')}/${stableId('rule', `${listenerArn}/${seed}`)}`;
+}
 
 /** TCP (NLB) target groups: reset a deregistered target's open flows when its deregistration delay ends. */
 export const CONNECTION_TERMINATION = 'deregistration_delay.connection_termination.enabled';
@@ -157,7 +222,9 @@ export class TargetGroup {
   readonly targetType: 'instance' | 'ip';
   healthCheck: HealthCheckSpec;
   readonly attributes: Map<string, string>;
+  readonly catalog: AttributeCatalog;
   readonly members = new MemberSet();
+  readonly tags = new Map<string, string>();
 
   constructor(init: TargetGroupInit) {
     this.name = init.name;
@@ -167,9 +234,8 @@ export class TargetGroup {
     this.port = init.port;
     this.vpcId = init.vpcId;
     this.healthCheck = init.healthCheck;
-    this.attributes = new Map([['deregistration_delay.timeout_seconds', String(init.deregistrationDelaySeconds)], ...TARGET_GROUP_ATTRIBUTE_DEFAULTS]);
-    // AWS's default for NLB groups: open flows outlive the deregistration delay.
-    if (init.protocol !== 'HTTP' && init.protocol !== 'HTTPS') this.attributes.set(CONNECTION_TERMINATION, 'false');
+    this.catalog = targetGroupCatalog(init.protocol, init.targetType, init.deregistrationDelaySeconds);
+    this.attributes = initialAttributes(this.catalog);
   }
 
   get deregistrationDelaySeconds(): number {

@@ -1,6 +1,8 @@
 import type { DataPlane, ServedListener } from './dataPlane.js';
 import type { Faults, FaultsSnapshot } from './faults.js';
 import type { Member } from './member.js';
+import { listenerArnOfRoute } from './listenerRoutes.js';
+import { targetGroupsOf } from './rules.js';
 import type { LocalElbStore } from './store.js';
 
 export interface MemberStatus {
@@ -85,8 +87,8 @@ export function buildStatus(endpoint: string, store: LocalElbStore, dataPlane: D
     listeners: [...store.listeners.values()]
       .filter((l) => l.loadBalancer === lb)
       .flatMap((l) => {
-        const s = served.find((x) => x.id === l.arn);
-        return s ? [{ ...s, targetGroupArn: l.targetGroup.arn }] : [];
+        const s = served.find((x) => listenerArnOfRoute(x.id) === l.arn);
+        return s ? [{ ...s, targetGroupArn: targetGroupsOf(l.defaultActions)[0]?.arn ?? '' }] : [];
       }),
   }));
 

@@ -1,94 +1,40 @@
+import { checkLoadBalancerAttributes, checkTargetGroupAttributes, isLayer7Protocol, readAttributeChanges } from './attributes.js';
 import { AwsQueryError } from './errors.js';
 import type { ActionHandler } from './classicApi.js';
 import type { HealthCheckProtocol, HealthCheckSpec } from './config.js';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
+import { accountLimitsXml, V2_ACCOUNT_LIMITS } from './accountLimits.js';
 import { pageOf } from './paging.js';
 import type { QueryRequest } from './queryRequest.js';
-import { members, type XmlStruct } from './queryResponse.js';
-import type { ListenerV2, LoadBalancerV2, TargetGroup } from './resources.js';
+import { members } from './queryResponse.js';
+import type { LoadBalancerV2, TargetGroup } from './resources.js';
 import type { LocalElbStore } from './store.js';
+import { readTags } from './tags.js';
+import { attributesXml, loadBalancerXml, targetGroupXml } from './v2Xml.js';
 
 export const V2_API_VERSION = '2015-12-01';
 
 const NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 const MATCHER_PATTERN = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
 
-/** The ELBv2 actions (API 2015-12-01) the local ELB answers; any other action is InvalidAction. */
+/** The ELBv2 actions (API 2015-12-01) on load balancers, target groups and targets; listeners and rules are in v2ListenerApi. */
 export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
-  const lbXml = (lb: LoadBalancerV2): XmlStruct => ({
-    LoadBalancerArn: lb.arn,
-    DNSName: lb.dnsName,
-    CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
-    CreatedTime: lb.createdTime,
-    LoadBalancerName: lb.name,
-    Scheme: lb.scheme,
-    VpcId: 'vpc-local',
-    State: { Code: 'active' },
-    Type: lb.type,
-    AvailabilityZones: members([{ ZoneName: `${store.region}${LOCAL_ELB_DEFAULTS.availabilityZoneSuffix}`, SubnetId: 'subnet-local' }]),
-    SecurityGroups: lb.type === 'application' ? members([]) : undefined,
-    IpAddressType: lb.ipAddressType,
-  });
-
-  const listenerXml = (l: ListenerV2): XmlStruct => ({
-    ListenerArn: l.arn,
-    LoadBalancerArn: l.loadBalancer.arn,
-    Port: l.port,
-    Protocol: l.protocol,
-    DefaultActions: members([
-      {
-        Type: 'forward',
-        TargetGroupArn: l.targetGroup.arn,
-        ForwardConfig: {
-          TargetGroups: members([{ TargetGroupArn: l.targetGroup.arn, Weight: 1 }]),
-          TargetGroupStickinessConfig: { Enabled: false },
-        },
-      },
-    ]),
-  });
-
-  const tgXml = (tg: TargetGroup): XmlStruct => {
-    const hc = tg.healthCheck;
-    const http = hc.protocol === 'HTTP' || hc.protocol === 'HTTPS';
-    return {
-      TargetGroupArn: tg.arn,
-      TargetGroupName: tg.name,
-      Protocol: tg.protocol,
-      Port: tg.port,
-      VpcId: tg.vpcId,
-      HealthCheckProtocol: hc.protocol,
-      HealthCheckPort: String(hc.port),
-      HealthCheckEnabled: hc.enabled,
-      HealthCheckIntervalSeconds: Math.max(1, Math.round(hc.intervalSeconds)),
-      HealthCheckTimeoutSeconds: Math.max(1, Math.round(hc.timeoutSeconds)),
-      HealthyThresholdCount: hc.healthyThreshold,
-      UnhealthyThresholdCount: hc.unhealthyThreshold,
-      HealthCheckPath: http ? hc.path : undefined,
-      Matcher: http ? { HttpCode: hc.matcher } : undefined,
-      LoadBalancerArns: members(store.loadBalancerArnsOf(tg)),
-      TargetType: tg.targetType,
-      ProtocolVersion: tg.protocol === 'HTTP' || tg.protocol === 'HTTPS' ? 'HTTP1' : undefined,
-      IpAddressType: 'ipv4',
-    };
-  };
-
-  const attributesXml = (attributes: Map<string, string>): XmlStruct => ({
-    Attributes: members([...attributes].map(([Key, Value]) => ({ Key, Value }))),
-  });
+  const tgXml = (tg: TargetGroup) => targetGroupXml(store, tg);
 
   return {
     CreateLoadBalancer(params) {
       const name = params.string('Name', { required: true, maxLength: 32, pattern: NAME_PATTERN });
       if (name.toLowerCase().startsWith('internal-')) throw params.invalid('Name', name, "Member must not start with 'internal-'");
       const type = (params.string('Type', { oneOf: ['application', 'network', 'gateway'] }) ?? 'application') as 'application' | 'network' | 'gateway';
-      if (type === 'gateway') throw new AwsQueryError('UnsupportedProtocol', 'The local ELB does not serve gateway load balancers');
+      if (type === 'gateway') throw new AwsQueryError('InvalidConfigurationRequest', 'The local ELB does not serve gateway load balancers');
       const scheme = (params.string('Scheme', { oneOf: ['internet-facing', 'internal'] }) ?? 'internet-facing') as 'internet-facing' | 'internal';
       const ipAddressType = params.string('IpAddressType', { oneOf: ['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] }) ?? 'ipv4';
-      // Subnets and security groups are accepted and ignored: every local listener lives on the loopback.
-      params.stringList('Subnets');
-      params.stringList('SecurityGroups');
-      const lb = store.createLoadBalancer({ name, type, scheme, ipAddressType, idleTimeoutSeconds: LOCAL_ELB_DEFAULTS.loadBalancerIdleTimeoutSeconds });
-      return { LoadBalancers: members([lbXml(lb)]) };
+      const subnets = readSubnets(params, store, type, true);
+      const securityGroups = params.stringList('SecurityGroups') ?? [];
+      store.network.checkSecurityGroups(securityGroups);
+      const tags = readTags(params);
+      const lb = store.createLoadBalancer({ name, type, scheme, ipAddressType, idleTimeoutSeconds: LOCAL_ELB_DEFAULTS.loadBalancerIdleTimeoutSeconds, subnets, securityGroups, tags });
+      return { LoadBalancers: members([loadBalancerXml(lb)]) };
     },
 
     DeleteLoadBalancer(params) {
@@ -98,8 +44,8 @@ export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
     },
 
     DescribeLoadBalancers(params) {
-      const arns = params.stringList('LoadBalancerArns');
-      const names = params.stringList('Names');
+      const arns = params.stringList('LoadBalancerArns', { maxItems: 20 });
+      const names = params.stringList('Names', { maxItems: 20 });
       const pageSize = params.integer('PageSize', { min: 1, max: 400 });
       if (arns?.length && names?.length) throw new AwsQueryError('ValidationError', 'Load balancer names and load balancer ARNs cannot be specified at the same time');
       let lbs = [...store.loadBalancers.values()];
@@ -112,96 +58,67 @@ export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
         });
       }
       const page = pageOf(lbs, params.string('Marker'), pageSize ?? 400);
-      return { LoadBalancers: members(page.items.map(lbXml)), NextMarker: page.nextMarker };
+      return { LoadBalancers: members(page.items.map(loadBalancerXml)), NextMarker: page.nextMarker };
     },
 
-    CreateListener(params) {
-      const loadBalancerArn = params.string('LoadBalancerArn', { required: true });
-      const actions = params.structList('DefaultActions', (a) => a, { required: true });
-      const lb = store.getLoadBalancer(loadBalancerArn);
-      const protocol = (params.string('Protocol') ?? (lb.type === 'application' ? 'HTTP' : 'TCP')).toUpperCase();
-      const allowed = lb.type === 'application' ? ['HTTP', 'HTTPS'] : ['TCP', 'TLS', 'UDP', 'TCP_UDP'];
-      if (!allowed.includes(protocol)) throw new AwsQueryError('IncompatibleProtocols', `Protocol '${protocol}' is not supported by a ${lb.type} load balancer`);
-      if (protocol !== 'HTTP' && protocol !== 'TCP') throw new AwsQueryError('UnsupportedProtocol', `The local ELB serves HTTP and TCP listeners only, not ${protocol}`);
-      const port = params.integer('Port', { required: true, min: 1, max: 65535 });
-      if (actions.length !== 1) throw new AwsQueryError('TooManyActions', 'The local ELB supports exactly one default action (forward)');
-      const action = actions[0]!;
-      const type = action.string('Type', { required: true });
-      if (type !== 'forward') throw new AwsQueryError('InvalidLoadBalancerAction', `The local ELB supports only 'forward' actions, not '${type}'`);
-      const forwardTo = action.struct('ForwardConfig')?.structList('TargetGroups', (t) => t.string('TargetGroupArn', { required: true })) ?? [];
-      const direct = action.string('TargetGroupArn');
-      const targetGroupArns = [...new Set([...(direct ? [direct] : []), ...forwardTo])];
-      if (targetGroupArns.length === 0) throw new AwsQueryError('ValidationError', 'A target group ARN must be specified for a forward action');
-      if (targetGroupArns.length > 1) throw new AwsQueryError('TooManyUniqueTargetGroupsPerLoadBalancer', 'The local ELB forwards each listener to exactly one target group');
-      const listener = store.createListener({ loadBalancerArn, port, protocol, targetGroupArn: targetGroupArns[0]! });
-      return { Listeners: members([listenerXml(listener)]) };
+    SetSubnets(params) {
+      const lb = store.getLoadBalancer(params.string('LoadBalancerArn', { required: true }));
+      const subnets = readSubnets(params, store, lb.type, true);
+      const ipAddressType = params.string('IpAddressType', { oneOf: ['ipv4', 'dualstack', 'dualstack-without-public-ipv4'] });
+      lb.subnets = subnets.map((subnetId) => ({ subnetId, zone: store.network.zoneOf(subnetId) }));
+      if (ipAddressType) lb.ipAddressType = ipAddressType;
+      return { AvailabilityZones: members(lb.subnets.map((s) => ({ ZoneName: s.zone, SubnetId: s.subnetId, LoadBalancerAddresses: members([]) }))), IpAddressType: lb.ipAddressType };
     },
 
-    DeleteListener(params) {
-      store.deleteListener(params.string('ListenerArn', { required: true }));
-      return {};
-    },
-
-    DescribeListeners(params) {
-      const loadBalancerArn = params.string('LoadBalancerArn');
-      const arns = params.stringList('ListenerArns');
-      const pageSize = params.integer('PageSize', { min: 1, max: 400 });
-      let listeners: ListenerV2[];
-      if (arns?.length) {
-        listeners = arns.map((arn) => {
-          const l = store.listeners.get(arn);
-          if (!l) throw new AwsQueryError('ListenerNotFound', 'One or more listeners not found');
-          return l;
-        });
-      } else if (loadBalancerArn !== undefined) {
-        const lb = store.getLoadBalancer(loadBalancerArn);
-        listeners = [...store.listeners.values()].filter((l) => l.loadBalancer === lb);
-      } else {
-        throw new AwsQueryError('ValidationError', 'You must specify either listener ARNs or a load balancer ARN');
+    SetSecurityGroups(params) {
+      const lb = store.getLoadBalancer(params.string('LoadBalancerArn', { required: true }));
+      const groups = params.stringList('SecurityGroups', { required: true, maxItems: 5 });
+      store.network.checkSecurityGroups(groups);
+      // An NLB created without security groups can never have them; an ALB always has at least one.
+      if (lb.type === 'network' && lb.securityGroups.length === 0 && groups.length > 0) {
+        throw new AwsQueryError('InvalidConfigurationRequest', 'A Network Load Balancer created without security groups cannot have security groups added');
       }
-      const page = pageOf(listeners, params.string('Marker'), pageSize ?? 400);
-      return { Listeners: members(page.items.map(listenerXml)), NextMarker: page.nextMarker };
+      if (lb.type === 'application' && groups.length === 0) throw new AwsQueryError('InvalidConfigurationRequest', 'An Application Load Balancer must have at least one security group');
+      lb.securityGroups = [...groups];
+      return { SecurityGroupIds: members(lb.securityGroups) };
+    },
+
+    DescribeAccountLimits(params) {
+      return accountLimitsXml(params, V2_ACCOUNT_LIMITS);
     },
 
     CreateTargetGroup(params) {
       const name = params.string('Name', { required: true, maxLength: 32, pattern: NAME_PATTERN });
       const targetType = params.string('TargetType', { oneOf: ['instance', 'ip', 'lambda', 'alb'] }) ?? 'instance';
-      if (targetType !== 'instance' && targetType !== 'ip') throw new AwsQueryError('ValidationError', `The local ELB supports target types 'instance' and 'ip', not '${targetType}'`);
+      if (targetType !== 'instance' && targetType !== 'ip') throw new AwsQueryError('InvalidConfigurationRequest', `The local ELB supports target types 'instance' and 'ip', not '${targetType}'`);
+      // For instance and ip targets, Protocol, Port and VpcId are required (API_CreateTargetGroup).
       const protocol = params.string('Protocol', { required: true, oneOf: ['HTTP', 'HTTPS', 'TCP', 'TLS', 'UDP', 'TCP_UDP', 'GENEVE'] });
+      if (protocol === 'GENEVE') throw new AwsQueryError('InvalidConfigurationRequest', 'The local ELB does not serve GENEVE (gateway) target groups');
       const port = params.integer('Port', { required: true, min: 1, max: 65535 });
-      const vpcId = params.string('VpcId') ?? 'vpc-local';
-      const api = LOCAL_ELB_DEFAULTS.targetGroupApi.healthCheck;
-      const httpTg = protocol === 'HTTP' || protocol === 'HTTPS';
-      const hcProtocol = (params.string('HealthCheckProtocol', { oneOf: ['HTTP', 'HTTPS', 'TCP'] }) ?? (httpTg ? protocol : 'TCP')) as HealthCheckProtocol;
-      const hcPortText = params.string('HealthCheckPort');
-      let hcPort: number | 'traffic-port' = 'traffic-port';
-      if (hcPortText !== undefined && hcPortText !== 'traffic-port') {
-        hcPort = params.integer('HealthCheckPort', { min: 1, max: 65535 })!;
-      }
-      const interval = params.integer('HealthCheckIntervalSeconds', { min: 5, max: 300 }) ?? api.intervalSeconds;
-      const timeout = params.integer('HealthCheckTimeoutSeconds', { min: 2, max: 120 }) ?? (hcProtocol === 'TCP' ? 10 : api.timeoutSeconds);
-      if (timeout >= interval) throw new AwsQueryError('ValidationError', 'Health check interval must be greater than the timeout.');
-      const matcher = params.struct('Matcher')?.string('HttpCode', { pattern: MATCHER_PATTERN }) ?? api.matcher;
-      const healthCheck: HealthCheckSpec = {
-        enabled: params.boolean('HealthCheckEnabled') ?? true,
-        protocol: hcProtocol,
-        port: hcPort,
-        path: params.string('HealthCheckPath', { minLength: 1, maxLength: 1024, pattern: /^\// }) ?? api.path,
-        intervalSeconds: interval,
-        timeoutSeconds: timeout,
-        healthyThreshold: params.integer('HealthyThresholdCount', { min: 2, max: 10 }) ?? api.healthyThreshold,
-        unhealthyThreshold: params.integer('UnhealthyThresholdCount', { min: 2, max: 10 }) ?? api.unhealthyThreshold,
-        matcher,
-      };
-      const tg = store.createTargetGroup({
-        name,
-        protocol,
-        port,
-        vpcId,
-        healthCheck,
-        deregistrationDelaySeconds: LOCAL_ELB_DEFAULTS.targetGroupApi.deregistrationDelaySeconds,
-        targetType,
+      const vpcId = params.string('VpcId');
+      if (vpcId === undefined) throw new AwsQueryError('ValidationError', `A VPC ID must be specified for target groups with target type '${targetType}'`);
+      if (!store.network.isVpcId(vpcId)) throw params.invalid('VpcId', vpcId, 'Member must be a VPC id (vpc- and 8 or 17 hex digits)');
+      const defaults = LOCAL_ELB_DEFAULTS.targetGroupApi.healthCheck;
+      const layer7 = isLayer7Protocol(protocol);
+      const healthCheck = readHealthCheck(params, protocol, {
+        enabled: true,
+        protocol: (layer7 ? protocol : 'TCP') as HealthCheckProtocol,
+        port: 'traffic-port',
+        path: defaults.path,
+        intervalSeconds: defaults.intervalSeconds,
+        healthyThreshold: defaults.healthyThreshold,
+        unhealthyThreshold: defaults.unhealthyThreshold,
       });
+      const tags = readTags(params);
+      const tg = store.createTargetGroup({ name, protocol, port, vpcId, healthCheck, deregistrationDelaySeconds: LOCAL_ELB_DEFAULTS.targetGroupApi.deregistrationDelaySeconds, targetType });
+      if (tags) for (const tag of tags) tg.tags.set(tag.key, tag.value);
+      return { TargetGroups: members([tgXml(tg)]) };
+    },
+
+    ModifyTargetGroup(params) {
+      const tg = store.getTargetGroup(params.string('TargetGroupArn', { required: true }));
+      const healthCheck = readHealthCheck(params, tg.protocol, tg.healthCheck);
+      store.modifyTargetGroupHealthCheck(tg, healthCheck);
       return { TargetGroups: members([tgXml(tg)]) };
     },
 
@@ -266,7 +183,7 @@ export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
 
     ModifyTargetGroupAttributes(params) {
       const tg = store.getTargetGroup(params.string('TargetGroupArn', { required: true }));
-      const changes = readAttributeChanges(params, 'Target group', tg.attributes, TARGET_GROUP_ATTRIBUTE_RULES);
+      const changes = readAttributeChanges(params, 'Target group', tg.catalog, tg.attributes, checkTargetGroupAttributes);
       for (const { key, value } of changes) store.setTargetGroupAttribute(tg, key, value);
       return attributesXml(tg.attributes);
     },
@@ -277,8 +194,8 @@ export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
     },
 
     ModifyLoadBalancerAttributes(params) {
-      const lb = store.getLoadBalancer(params.string('LoadBalancerArn', { required: true }));
-      const changes = readAttributeChanges(params, 'Load balancer', lb.attributes, LOAD_BALANCER_ATTRIBUTE_RULES);
+      const lb: LoadBalancerV2 = store.getLoadBalancer(params.string('LoadBalancerArn', { required: true }));
+      const changes = readAttributeChanges(params, 'Load balancer', lb.catalog, lb.attributes, checkLoadBalancerAttributes(lb.attributes));
       for (const { key, value } of changes) lb.attributes.set(key, value);
       store.logLoadBalancerAttributes(lb, changes);
       return attributesXml(lb.attributes);
@@ -286,40 +203,66 @@ export function v2Actions(store: LocalElbStore): Record<string, ActionHandler> {
   };
 }
 
+/** Subnets or SubnetMappings (one of them): an ALB needs two zones at least, an NLB one (API_CreateLoadBalancer). */
+function readSubnets(params: QueryRequest, store: LocalElbStore, type: 'application' | 'network', required: boolean): string[] {
+  const subnets = params.stringList('Subnets');
+  const mappings = params.structList('SubnetMappings', (m) => m.string('SubnetId', { required: true }));
+  if (subnets?.length && mappings?.length) throw new AwsQueryError('ValidationError', 'Subnets and SubnetMappings cannot be specified at the same time');
+  const ids = subnets?.length ? subnets : (mappings ?? []);
+  const minimum = type === 'application' ? 2 : 1;
+  if (required && ids.length < minimum) {
+    throw new AwsQueryError(
+      'ValidationError',
+      type === 'application' ? 'At least two subnets in two different Availability Zones must be specified' : 'At least one subnet must be specified',
+    );
+  }
+  store.network.checkSubnets(ids);
+  store.network.checkOneSubnetPerZone(ids);
+  return ids;
+}
+
+/** Current settings, or AWS's defaults for a new group (whose timeout and matcher depend on the protocols). */
+type HealthCheckBase = Omit<HealthCheckSpec, 'timeoutSeconds' | 'matcher'> & { timeoutSeconds?: number; matcher?: string };
+
+/**
+ * Health-check members of CreateTargetGroup / ModifyTargetGroup over `base` (AWS's defaults, or the group's current
+ * settings), with the reference's rules: instance and ip groups cannot disable health checks; HTTP(S) groups check
+ * with HTTP(S); path and matcher only for HTTP(S) checks; timeout below interval.
+ */
+function readHealthCheck(params: QueryRequest, protocol: string, base: HealthCheckBase): HealthCheckSpec {
+  const layer7 = isLayer7Protocol(protocol);
+  const enabled = params.boolean('HealthCheckEnabled');
+  if (enabled === false) throw new AwsQueryError('ValidationError', "Health checks cannot be disabled for target groups with target type 'instance' or 'ip'");
+  const hcProtocol = (params.string('HealthCheckProtocol', { oneOf: layer7 ? ['HTTP', 'HTTPS'] : ['HTTP', 'HTTPS', 'TCP'] }) ?? base.protocol) as HealthCheckProtocol;
+  const hcHttp = hcProtocol === 'HTTP' || hcProtocol === 'HTTPS';
+  const portText = params.string('HealthCheckPort');
+  let port = base.port;
+  if (portText === 'traffic-port') port = 'traffic-port';
+  else if (portText !== undefined) port = params.integer('HealthCheckPort', { min: 1, max: 65535 })!;
+  const path = params.string('HealthCheckPath', { minLength: 1, maxLength: 1024, pattern: /^\// });
+  const matcherStruct = params.struct('Matcher');
+  if (!hcHttp && (path !== undefined || matcherStruct)) throw new AwsQueryError('ValidationError', 'Health check path and matcher are supported only for HTTP and HTTPS health checks');
+  if (matcherStruct?.string('GrpcCode') !== undefined) throw new AwsQueryError('ValidationError', 'GrpcCode matchers are for gRPC target groups (the local ELB serves HTTP1)');
+  const matcher = matcherStruct?.string('HttpCode', { required: true, pattern: MATCHER_PATTERN });
+  const interval = params.integer('HealthCheckIntervalSeconds', { min: 5, max: 300 }) ?? base.intervalSeconds;
+  // AWS: 5 s for HTTP(S) checks of HTTP groups, 10 s for TCP and for the HTTP checks of TCP groups.
+  const defaultTimeout = layer7 ? LOCAL_ELB_DEFAULTS.targetGroupApi.healthCheck.timeoutSeconds : 10;
+  const timeout = params.integer('HealthCheckTimeoutSeconds', { min: 2, max: 120 }) ?? base.timeoutSeconds ?? defaultTimeout;
+  if (timeout >= interval) throw new AwsQueryError('ValidationError', 'Health check interval must be greater than the timeout.');
+  return {
+    enabled: true,
+    protocol: hcProtocol,
+    port,
+    path: path ?? base.path ?? LOCAL_ELB_DEFAULTS.targetGroupApi.healthCheck.path,
+    intervalSeconds: interval,
+    timeoutSeconds: timeout,
+    healthyThreshold: params.integer('HealthyThresholdCount', { min: 2, max: 10 }) ?? base.healthyThreshold,
+    unhealthyThreshold: params.integer('UnhealthyThresholdCount', { min: 2, max: 10 }) ?? base.unhealthyThreshold,
+    // The default matcher: 200 for ALB groups, 200-399 for an NLB group's HTTP check.
+    matcher: matcher ?? base.matcher ?? (layer7 ? LOCAL_ELB_DEFAULTS.targetGroupApi.healthCheck.matcher : '200-399'),
+  };
+}
+
 function readTarget(item: QueryRequest): { id: string; port?: number } {
   return { id: item.string('Id', { required: true }), port: item.integer('Port', { min: 1, max: 65535 }) };
-}
-
-/** Per attribute key: a check on the value, and what the error says it must be. */
-type AttributeRules = Record<string, [check: (value: string) => boolean, expected: string]>;
-
-const isBoolean = (v: string): boolean => v === 'true' || v === 'false';
-const TARGET_GROUP_ATTRIBUTE_RULES: AttributeRules = {
-  'deregistration_delay.timeout_seconds': [(v) => isIntegerIn(v, 0, 3600), 'a number of seconds from 0 to 3600'],
-  'stickiness.enabled': [isBoolean, "'true' or 'false'"],
-  'deregistration_delay.connection_termination.enabled': [isBoolean, "'true' or 'false'"],
-  'slow_start.duration_seconds': [(v) => v === '0' || isIntegerIn(v, 30, 900), '0 or a number of seconds from 30 to 900'],
-};
-const LOAD_BALANCER_ATTRIBUTE_RULES: AttributeRules = {
-  'idle_timeout.timeout_seconds': [(v) => isIntegerIn(v, 1, 4000), 'a number of seconds from 1 to 4000'],
-  'deletion_protection.enabled': [isBoolean, "'true' or 'false'"],
-};
-
-/** Reads `Attributes.member.N.{Key,Value}` and validates every change before any is applied (a rejected call changes nothing). */
-function readAttributeChanges(params: QueryRequest, owner: string, current: Map<string, string>, rules: AttributeRules): Array<{ key: string; value: string }> {
-  const changes = params.structList('Attributes', readAttribute, { required: true });
-  for (const { key, value } of changes) {
-    if (!current.has(key)) throw new AwsQueryError('ValidationError', `${owner} attribute key '${key}' is not recognized`);
-    const rule = rules[key];
-    if (rule && !rule[0](value)) throw new AwsQueryError('ValidationError', `'${value}' is not a valid value for ${owner.toLowerCase()} attribute '${key}': expected ${rule[1]}`);
-  }
-  return changes;
-}
-
-function readAttribute(item: QueryRequest): { key: string; value: string } {
-  return { key: item.string('Key', { required: true, maxLength: 256 }), value: item.string('Value', { required: true, maxLength: 1024 }) };
-}
-
-function isIntegerIn(text: string, min: number, max: number): boolean {
-  return /^\d{1,5}$/.test(text) && Number(text) >= min && Number(text) <= max;
 }
