@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startLocalElb, type LocalElb } from '@graceful-elb/local';
-import { readLines, readState, repoRoot, runCommand, tempStateDir, waitFor, type CliResult } from './helpers/supervisorHarness.js';
+import { readLines, readState, repoRoot, runCommand, tempStateDir, type CliResult } from './helpers/supervisorHarness.js';
 import { autocannon, type AutocannonInstance, type AutocannonResult } from './helpers/autocannon.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const hooks = (parse(readFileSync(join(repoRoot, 'appspec.template.yml'), 'utf8')) as { hooks: Record<string, Array<{ location: string }>> }).hooks;
 const DRAIN_SECONDS = '10';

@@ -9,8 +9,8 @@ import { EXIT_CODES } from '../src/exitCodes.js';
 import { classicClient, forkInstance, instanceHealth, startCoreElb, type CoreElbOptions } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
-import { startBackend, waitFor as waitForAnswer } from '../packages/local/test/mock-helpers.js';
+import { startBackend } from '../packages/local/test/mock-helpers.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const APP = 'i-0a5c00000000000a1';
 const STABLE = 'i-0a5c00000000000b2';
@@ -46,7 +46,7 @@ async function setup(t: { after(fn: () => unknown): void }, elb: CoreElbOptions,
     return app;
   };
   const app = await start();
-  await waitForAnswer('the stable instance in service', async () => (await instanceHealth(lb, 'web', STABLE)).state === 'InService', 10_000);
+  await waitFor('the stable instance in service', async () => (await instanceHealth(lb, 'web', STABLE)).state === 'InService', 10_000);
   return { lb, app, restart: start };
 }
 
@@ -59,13 +59,13 @@ async function loadThrough(t: { after(fn: () => unknown): void }, lb: LocalElb):
   const listener = lb.listeners.find((l) => l.balancer === 'web')!;
   const load = startLoad(listener.port, ['/', '/work?ms=30', '/work?ms=120']);
   t.after(() => load.stop());
-  await waitFor(() => load.result.ok >= 50 && routedTo(lb, APP) >= 20, 15_000, 'traffic, some of it to the app');
+  await waitFor('traffic, some of it to the app', () => load.result.ok >= 50 && routedTo(lb, APP) >= 20, 15_000);
   return load;
 }
 
 async function finishLoad(load: ReturnType<typeof startLoad>): Promise<ReturnType<typeof startLoad>['result']> {
   const okAtExit = load.result.ok;
-  await waitFor(() => load.result.ok >= okAtExit + 30, 20_000, 'traffic after the exit');
+  await waitFor('traffic after the exit', () => load.result.ok >= okAtExit + 30, 20_000);
   load.stop();
   return load.done;
 }
@@ -130,22 +130,19 @@ test('Standby (EnterStandby from outside): the app leaves the balancer and keeps
 
   await asg.send(new EnterStandbyCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [APP], ShouldDecrementDesiredCapacity: true }));
   await app.line((l) => l.fixture === 'state' && l.state === 'standby', 10_000, 'state standby');
-  await waitFor(() => callsOf(lb, 'DeregisterInstancesFromLoadBalancer').some((c) => c.instanceIds.includes(APP)), 10_000, 'the app leaving web');
-  await waitForAnswer('the app out of web', async () => (await instanceHealth(lb, 'web', APP)).state === 'OutOfService', 15_000);
+  await waitFor('the app leaving web', () => callsOf(lb, 'DeregisterInstancesFromLoadBalancer').some((c) => c.instanceIds.includes(APP)), 10_000);
+  await waitFor('the app out of web', async () => (await instanceHealth(lb, 'web', APP)).state === 'OutOfService', 15_000);
   assert.equal(app.child.exitCode, null, 'still running');
 
   await asg.send(new ExitStandbyCommand({ AutoScalingGroupName: 'web-asg', InstanceIds: [APP] }));
-  await waitFor(
-    () => {
+  await waitFor('in service again', () => {
       const left = app.lines.findIndex((l) => l.fixture === 'state' && l.state === 'standby');
       return left >= 0 && app.lines.slice(left).some((l) => l.fixture === 'state' && l.state === 'in-service');
-    },
-    15_000,
-    'in service again',
+    }, 15_000
   );
-  await waitForAnswer('the app back in web', async () => (await instanceHealth(lb, 'web', APP)).state === 'InService', 15_000);
+  await waitFor('the app back in web', async () => (await instanceHealth(lb, 'web', APP)).state === 'InService', 15_000);
   const routed = routedTo(lb, APP);
-  await waitFor(() => routedTo(lb, APP) > routed + 10, 15_000, 'traffic to the app again');
+  await waitFor('traffic to the app again', () => routedTo(lb, APP) > routed + 10, 15_000);
   load.stop();
   const result = await load.done;
   assert.equal(result.failed, 0, `failed requests: ${result.errors.slice(0, 5).join('; ')}`);
@@ -209,7 +206,7 @@ test('a Standby deployment (deploymentLeave standby, the balancer attached to th
   assert.deepEqual(enter[0]!.instanceIds, [APP]);
   const leave = callsOf(lb, 'DeregisterInstancesFromLoadBalancer').filter((c) => c.instanceIds.includes(APP));
   assert.ok(leave.every((c) => c.at >= enter[0]!.answeredAt!), 'in Standby before any deregistration (the group never sees it OutOfService)');
-  await waitFor(() => state() === 'Standby', 15_000, 'Standby in the group');
+  await waitFor('Standby in the group', () => state() === 'Standby', 15_000);
 
   const second = await restart();
   const exit = callsOf(lb, 'ExitStandby');
@@ -218,7 +215,7 @@ test('a Standby deployment (deploymentLeave standby, the balancer attached to th
   assert.ok(register.at >= exit[0]!.answeredAt!, 'out of Standby before joining');
   assert.equal(state(), 'InService');
   const routed = routedTo(lb, APP);
-  await waitFor(() => routedTo(lb, APP) > routed + 10, 15_000, 'traffic to the new process');
+  await waitFor('traffic to the new process', () => routedTo(lb, APP) > routed + 10, 15_000);
   load.stop();
   const result = await load.done;
   assert.equal(result.failed, 0, `failed requests: ${result.errors.slice(0, 5).join('; ')}`);

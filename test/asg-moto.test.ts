@@ -20,9 +20,9 @@ import { EXIT_CODES } from '../src/exitCodes.js';
 import { classicClient, forkInstance, startCoreElb } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
 import { motoAvailable, startMoto } from './helpers/moto.js';
-import { startBackend, waitFor as waitForAnswer } from '../packages/local/test/mock-helpers.js';
+import { startBackend } from '../packages/local/test/mock-helpers.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const available = motoAvailable();
 const SKIP = available ? false : 'moto_server is not installed (pip install "moto[server]"); CI runs this test';
@@ -87,7 +87,7 @@ function loadThrough(t: { after(fn: () => unknown): void }, lb: LocalElb, id: st
   const listener = lb.listeners.find((l) => l.balancer === 'web')!;
   const load = startLoad(listener.port, ['/', '/work?ms=30', '/work?ms=120']);
   t.after(() => load.stop());
-  return waitFor(() => load.result.ok >= 50 && (lb.status().instances[id]?.routed ?? 0) >= 20, 15_000, 'traffic, some of it to the app').then(() => load);
+  return waitFor('traffic, some of it to the app', () => load.result.ok >= 50 && (lb.status().instances[id]?.routed ?? 0) >= 20, 15_000).then(() => load);
 }
 
 test('scale-in with the group and hook in moto: discovered from moto, 0 failed, exit 10 (CompleteLifecycleAction: moto does not model it)', { skip: SKIP }, async (t) => {
@@ -98,7 +98,7 @@ test('scale-in with the group and hook in moto: discovered from moto, 0 failed, 
   lb.autoScaling.scaleIn(id);
   const exit = await app.exited;
   const okAtExit = load.result.ok;
-  await waitFor(() => load.result.ok >= okAtExit + 30, 20_000, 'traffic after the exit');
+  await waitFor('traffic after the exit', () => load.result.ok >= okAtExit + 30, 20_000);
   load.stop();
   const result = await load.done;
 
@@ -130,7 +130,7 @@ test('a Standby deployment against moto: EnterStandby on SIGTERM (moto: Standby)
   assert.equal(await motoState(id), 'InService');
   assert.ok(second.lines.some((l) => l.phase === 'exit-standby' && l.group === GROUP));
   const routed = lb.status().instances[id]?.routed ?? 0;
-  await waitForAnswer('traffic to the new process', () => (lb.status().instances[id]?.routed ?? 0) > routed + 10, 15_000);
+  await waitFor('traffic to the new process', () => (lb.status().instances[id]?.routed ?? 0) > routed + 10, 15_000);
   load.stop();
   const result = await load.done;
   assert.equal(result.failed, 0, `failed requests: ${result.errors.slice(0, 5).join('; ')}`);

@@ -9,7 +9,7 @@ import { createImdsReader } from '../src/autoScaling/imdsReader.js';
 import { watchTargetLifecycleState } from '../src/autoScaling/lifecycleWatcher.js';
 import { NOTICE_DEFAULTS, resolveNoticeOptions } from '../src/autoScaling/noticeOptions.js';
 import { watchSpot, type SpotNotice } from '../src/autoScaling/spotWatcher.js';
-import { waitFor } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 /** A tiny IMDS: `items` answered 200 (others 404), every request counted by method and path. */
 async function fakeImds(items: Map<string, string>): Promise<{ endpoint: string; requests: string[]; server: Server }> {
@@ -81,9 +81,9 @@ test('the lifecycle watcher asks once when the instance is in no group, and repo
   items.set('meta-data/autoscaling/target-lifecycle-state', 'InService');
   const seen: string[] = [];
   const watching = watchTargetLifecycleState({ reader, intervalMs: 50, signal: controller.signal, onState: (state) => seen.push(state) });
-  await waitFor(() => seen.length === 1, 5000, 'InService');
+  await waitFor('InService', () => seen.length === 1, 5000);
   items.set('meta-data/autoscaling/target-lifecycle-state', 'Standby');
-  await waitFor(() => seen.length === 2, 5000, 'Standby');
+  await waitFor('Standby', () => seen.length === 2, 5000);
   controller.abort();
   await assert.rejects(watching, { name: 'AbortError' });
   assert.deepEqual(seen, ['InService', 'Standby']);
@@ -103,7 +103,7 @@ test('the Spot watcher stops on an on-demand instance and reports the notice wit
   items.set('meta-data/instance-life-cycle', 'spot');
   const notices: SpotNotice[] = [];
   const watching = watchSpot({ reader, intervalMs: 50, rebalance: true, signal: new AbortController().signal, onNotice: (n) => notices.push(n) });
-  await waitFor(() => imds.requests.filter((r) => r.includes('rebalance')).length >= 2, 5000, 'polling both items');
+  await waitFor('polling both items', () => imds.requests.filter((r) => r.includes('rebalance')).length >= 2, 5000);
   items.set('meta-data/spot/instance-action', '{"action":"stop","time":"2030-01-01T00:02:00Z"}');
   assert.equal(await watching, 'notice');
   assert.deepEqual(notices, [{ kind: 'interruption', action: 'stop', time: new Date('2030-01-01T00:02:00Z') }]);

@@ -8,7 +8,7 @@ import { EXIT_CODES } from '../src/exitCodes.js';
 import { forkInstance, instanceHealth, startCoreElb, startCoreElbWithStable } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { oneRequest, startLoad } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const INSTANCE = 'i-0c7a5e0000000000a';
 const STABLE = 'i-0c7a5e0000000000b';
@@ -43,7 +43,7 @@ for (const kind of ['exception', 'rejection'] as const) {
     const listener = lb.listeners.find((l) => l.balancer === 'web')!;
     const load = startLoad(listener.port, ['/', '/work?ms=40']);
     t.after(() => load.stop());
-    await waitFor(() => load.result.ok >= 40 && (lb.status().instances[INSTANCE]?.routed ?? 0) >= 10, 10_000, 'traffic to both instances');
+    await waitFor('traffic to both instances', () => load.result.ok >= 40 && (lb.status().instances[INSTANCE]?.routed ?? 0) >= 10, 10_000);
     const crashAt = Date.now();
     const crashing = oneRequest(port, `/crash?kind=${kind}`);
     const exit = await app.exited;
@@ -71,8 +71,8 @@ test('an app with its own uncaughtException and unhandledRejection listeners kee
   const { app, port } = await startApp(t, lb, {}, { FIXTURE_OWN_CRASH_HANDLER: '1' });
   assert.equal((await oneRequest(port, '/crash?kind=rejection')).status, 202);
   void oneRequest(port, '/crash?kind=exception');
-  await waitFor(() => app.lines.filter((l) => l.fixture === 'own-crash-handler').length === 2, 10_000, "the app's own handler, twice");
-  await waitFor(() => app.lines.filter((l) => l.phase === 'crash' && l.level === 40).length === 2, 10_000, 'the library saying it stays out');
+  await waitFor("the app's own handler, twice", () => app.lines.filter((l) => l.fixture === 'own-crash-handler').length === 2, 10_000);
+  await waitFor('the library saying it stays out', () => app.lines.filter((l) => l.phase === 'crash' && l.level === 40).length === 2, 10_000);
   assert.equal((await oneRequest(port, '/')).status, 200, 'still serving');
   assert.equal(deregistrations(lb).length, 0);
   assert.equal((await instanceHealth(lb, 'web', INSTANCE)).state, 'InService');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
 import { fork } from './helpers/fork.js';
 import { oneRequest } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const example = (name: string): string => fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
@@ -36,7 +36,7 @@ for (const [name, framework] of [
     // A request through the balancer, in the app when the signal comes.
     const listener = lb.listeners.find((l) => l.balancer === 'web')!;
     const inFlight = oneRequest(listener.port, '/work?ms=1500');
-    await waitFor(() => (lb.status().instances[ID]?.inFlight ?? 0) === 1, 10_000, 'the request in flight through the balancer');
+    await waitFor('the request in flight through the balancer', () => (lb.status().instances[ID]?.inFlight ?? 0) === 1, 10_000);
     app.child.kill('SIGTERM');
     await app.line((l) => l.phase === 'signal', 10_000, 'the signal');
     const health = await oneRequest(port, '/ping');

@@ -12,7 +12,8 @@ import { createGracefulElb } from '../src/gracefulElb.js';
 import { isLifecycleMessage, parseJoinedBalancers } from '../src/lifecycleMessage.js';
 import { trackUpgrades } from '../src/longLivedConnections.js';
 import { classicClient, startCoreElb } from './helpers/coreElb.js';
-import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
+import { captureLogger, fakeProcess } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const ID = 'i-0123456789abcdef1';
 
@@ -93,10 +94,10 @@ test('upgrade tracking: no listener of ours while the app has none (an Upgrade r
   assert.equal(server.listenerCount('upgrade'), 2, 'ours in front of the app’s');
   const upgraded = await upgradeRequest(port);
   assert.equal(upgraded.upgraded, true);
-  await waitFor(() => tracker.open === 1, 5000, 'the upgraded socket counted');
+  await waitFor('the upgraded socket counted', () => tracker.open === 1, 5000);
   assert.deepEqual(tracker.byProtocol(), { websocket: 1, upgrade: 0 });
   upgraded.destroy();
-  await waitFor(() => tracker.open === 0, 5000, 'the closed socket forgotten');
+  await waitFor('the closed socket forgotten', () => tracker.open === 0, 5000);
 
   server.off('upgrade', appUpgrade);
   assert.equal(server.listenerCount('upgrade'), 0, 'ours goes with the app’s last');
@@ -146,12 +147,12 @@ test('over IPC: the balancers to leave before registering, none once left; a sec
   });
 
   source.emit('uncaughtException', new Error('first'));
-  await waitFor(() => proc.sent.filter(isLifecycleMessage).some((m) => m.state === 'draining'), 10_000, 'draining');
+  await waitFor('draining', () => proc.sent.filter(isLifecycleMessage).some((m) => m.state === 'draining'), 10_000);
   const draining = proc.sent.filter(isLifecycleMessage).find((m) => m.state === 'draining');
   assert.deepEqual([draining?.membership?.elbNames, draining?.membership?.targetGroups], [[], []], 'left: nothing for the supervisor to do');
   // Draining, bounded by crashDrainSeconds (10 s): a second error must not wait for it.
   source.emit('uncaughtException', new Error('second'));
-  await waitFor(() => exits.length > 0, 5000, 'the forced exit');
+  await waitFor('the forced exit', () => exits.length > 0, 5000);
   assert.deepEqual(exits, [EXIT_CODES.crashed]);
   assert.deepEqual(lines.filter((l) => l.phase === 'crash' && l.level === 60).map((l) => (l.err as { message: string }).message), ['first', 'second']);
   assert.equal(source.listenerCount('uncaughtException'), 0, 'listeners removed at exit');

@@ -8,7 +8,8 @@ import { HealthCheckFailedError, IdentityError, ShutdownBeforeReadyError } from 
 import { isLifecycleMessage, type LifecycleState } from '../src/lifecycleMessage.js';
 import { TRANSITIONS } from '../src/stateMachine.js';
 import { classicClient, instanceHealth, startCoreElb } from './helpers/coreElb.js';
-import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
+import { captureLogger, fakeProcess } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const ID = 'i-0123456789abcdef0';
 
@@ -88,7 +89,7 @@ test('lifecycle order with a balancer: probe before register, deregister before 
   assert.equal(server.headersTimeout, 126_000);
 
   proc.signal('SIGTERM');
-  await waitFor(() => exits.length > 0, 15_000, 'exit');
+  await waitFor('exit', () => exits.length > 0, 15_000);
   assert.deepEqual(exits, [0]);
   assert.deepEqual(states, ['probing', 'registering', 'joining', 'in-service', 'leaving', 'draining', 'closing', 'closed']);
   const deregister = lb.calls().find((c) => c.action === 'DeregisterInstancesFromLoadBalancer');
@@ -130,7 +131,7 @@ test('no balancer mode: one warning, serving, SIGTERM still drains and exits 0',
   assert.equal(lines.filter((l) => l.level === 40).length, 1, 'exactly one warning');
   assert.match(lines.find((l) => l.level === 40)!.msg, /WITHOUT a load balancer/);
   proc.signal('SIGTERM');
-  await waitFor(() => exits.length > 0, 10_000, 'exit');
+  await waitFor('exit', () => exits.length > 0, 10_000);
   assert.deepEqual(exits, [0]);
 });
 
@@ -192,7 +193,7 @@ test('shutdown before ready: ready rejects with ShutdownBeforeReadyError; nothin
     { env: { ...lb.env }, process: fakeProcess() },
   );
   t.after(() => handle.close());
-  await waitFor(() => handle.state === 'probing');
+  await waitFor('condition', () => handle.state === 'probing');
   const summary = await handle.shutdown('early');
   await assert.rejects(handle.ready, ShutdownBeforeReadyError);
   assert.equal(summary.exitCode, 0);
@@ -280,6 +281,6 @@ test('a signal during a shutdown the app started itself is the first signal: it 
   const summary = handle.shutdown('app decided');
   proc.signal('SIGTERM');
   assert.equal((await summary).exitCode, 0);
-  await waitFor(() => exits.length > 0);
+  await waitFor('condition', () => exits.length > 0);
   assert.deepEqual(exits, [0]);
 });

@@ -7,9 +7,9 @@ import type { LocalElb } from '@graceful-elb/local';
 import { classicClient, forkInstance, instanceHealth, startCoreElb } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { oneRequest, startLoad } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
 import { startBackend } from '../packages/local/test/mock-helpers.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const INSTANCE = 'i-0f1e2d3c4b5a69788';
 const STABLE = 'i-05ab1e0000000000a';
@@ -51,10 +51,10 @@ test('SIGTERM under load through the balancer: registered only after healthy, de
   const listener = lb.listeners.find((l) => l.balancer === 'web')!;
   const load = startLoad(listener.port, ['/', '/work?ms=30', '/work?ms=120']);
   t.after(() => load.stop());
-  await waitFor(() => load.result.ok >= 50 && routedTo(lb, INSTANCE) >= 20, 10_000, 'traffic before the signal, some of it to the app');
+  await waitFor('traffic before the signal, some of it to the app', () => load.result.ok >= 50 && routedTo(lb, INSTANCE) >= 20, 10_000);
   const signalAt = Date.now();
   app.child.kill('SIGTERM');
-  await waitFor(() => lb.calls().some((c) => c.action === 'DeregisterInstancesFromLoadBalancer'), 10_000, 'deregistration');
+  await waitFor('deregistration', () => lb.calls().some((c) => c.action === 'DeregisterInstancesFromLoadBalancer'), 10_000);
   const okAtDeregister = load.result.ok;
   // Balancer nodes learn of a deregistration late (the propagation delay, 1 s): the app still gets new requests.
   // (Sampled while it lasts: once the instance has left, the status no longer lists it.)
@@ -62,17 +62,17 @@ test('SIGTERM under load through the balancer: registered only after healthy, de
   let routedAfterDeregister = 0;
   const sampler = setInterval(() => (routedAfterDeregister = Math.max(routedAfterDeregister, routedTo(lb, INSTANCE) - routedAtDeregister)), 10);
   t.after(() => clearInterval(sampler));
-  await waitFor(() => routedTo(lb, INSTANCE) > routedAtDeregister, 5000, 'a request routed to the app after its deregistration');
+  await waitFor('a request routed to the app after its deregistration', () => routedTo(lb, INSTANCE) > routedAtDeregister, 5000);
   // A keep-alive client of the app itself (as a balancer node is): told to close its connection from now on.
   const direct = startLoad(port, ['/'], 1);
-  await waitFor(() => direct.result.ok + direct.result.failed >= 1, 10_000, 'a direct request after the signal');
+  await waitFor('a direct request after the signal', () => direct.result.ok + direct.result.failed >= 1, 10_000);
   direct.stop();
   const afterSignal = await direct.done;
   const exit = await app.exited;
   clearInterval(sampler);
   // The balancer sends everything to the stable instance now: keep the load on a little longer to see it.
   const okAtExit = load.result.ok;
-  await waitFor(() => load.result.ok >= okAtExit + 50, 20_000, 'traffic after the exit');
+  await waitFor('traffic after the exit', () => load.result.ok >= okAtExit + 50, 20_000);
   load.stop();
   const result = await load.done;
 
@@ -137,7 +137,7 @@ test('API unreachable at SIGTERM: keeps serving, waits out drainSeconds, exits 4
   await app.line((l) => l.phase === 'deregister' && l.level === 50, 10_000, 'the deregistration failure');
   // Still serving after the failure: the balancer may still route here.
   const load = startLoad(port, ['/'], 1);
-  await waitFor(() => load.result.ok >= 3, 5000, 'requests served while waiting out drainSeconds');
+  await waitFor('requests served while waiting out drainSeconds', () => load.result.ok >= 3, 5000);
   load.stop();
   const result = await load.done;
   const exit = await app.exited;

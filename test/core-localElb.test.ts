@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { startLocalElb } from '@graceful-elb/local';
 import { clientsFor, startBackend } from '../packages/local/test/mock-helpers.js';
-import { waitFor } from './helpers/capture.js';
 import { fork, FIXTURE_APP } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const APP = 'i-0a1b2c3d4e5f60718';
 
@@ -37,14 +37,14 @@ test('local ELB: joins via IMDS identity and health checks, leaves under load th
   assert.ok(listener);
   const load = startLoad(listener.port, ['/', '/work?ms=20', '/work?ms=80'], 6);
   t.after(() => load.stop());
-  await waitFor(() => (lb.status().instances[APP]?.routed ?? 0) >= 20, 20_000, 'traffic routed to the app');
+  await waitFor('traffic routed to the app', () => (lb.status().instances[APP]?.routed ?? 0) >= 20, 20_000);
   const routedToApp = lb.status().instances[APP]?.routed ?? 0;
   const signalAt = Date.now();
   app.child.kill('SIGTERM');
   const exit = await app.exited;
   // Keep the load on a little longer: the balancer must now send everything to the stable instance.
   const okAtExit = load.result.ok;
-  await waitFor(() => load.result.ok >= okAtExit + 50, 20_000, 'traffic after the exit');
+  await waitFor('traffic after the exit', () => load.result.ok >= okAtExit + 50, 20_000);
   load.stop();
   const result = await load.done;
 

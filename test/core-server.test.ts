@@ -9,7 +9,7 @@ import { HealthCheckFailedError } from '../src/lifecycleErrors.js';
 import { probeHealth } from '../src/healthProbe.js';
 import { raiseKeepAlive } from '../src/keepAlive.js';
 import { trackTraffic } from '../src/trafficTracker.js';
-import { waitFor } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const tls = { key: readFileSync(new URL('./fixtures/tls/key.pem', import.meta.url)), cert: readFileSync(new URL('./fixtures/tls/cert.pem', import.meta.url)) };
 
@@ -69,7 +69,7 @@ test('traffic tracker: counts requests in flight, not health checks; times reque
   await request(server, '/before');
   assert.equal(tracker.lastRequestAt, undefined, 'requests before the signal are not timed');
   const slow = request(server, '/slow');
-  await waitFor(() => tracker.inFlight === 1, 10_000, '/slow in flight');
+  await waitFor('/slow in flight', () => tracker.inFlight === 1, 10_000);
   assert.equal(tracker.openRequests()[0]?.url, '/slow');
   clock = 2000;
   tracker.startDraining();
@@ -119,13 +119,13 @@ test('traffic tracker: requests cut by closing the connections after the signal 
   t.after(() => tracker.close());
   const settle = (path: string): Promise<string> => request(server, path).then(() => 'answered', (e: Error) => e.message);
   const before = settle('/hangs-from-before');
-  await waitFor(() => tracker.inFlight === 1, 10_000, 'first request in flight');
+  await waitFor('first request in flight', () => tracker.inFlight === 1, 10_000);
   tracker.startDraining();
   const after = settle('/hangs-from-after');
-  await waitFor(() => tracker.inFlight === 2, 10_000, 'second request in flight');
+  await waitFor('second request in flight', () => tracker.inFlight === 2, 10_000);
   server.closeAllConnections();
   assert.deepEqual(await Promise.all([before, after]), ['socket hang up', 'socket hang up']);
-  await waitFor(() => tracker.cutAfterSignal === 2, 10_000, 'both cuts counted');
+  await waitFor('both cuts counted', () => tracker.cutAfterSignal === 2, 10_000);
   assert.equal(tracker.inFlight, 0);
 });
 
@@ -140,10 +140,10 @@ test('traffic tracker: https requests in flight are counted on the TLS sockets',
       res.resume().on('end', () => resolve(res.statusCode ?? 0));
     }).on('error', reject);
   });
-  await waitFor(() => tracker.inFlight === 1, 10_000, 'https request in flight');
+  await waitFor('https request in flight', () => tracker.inFlight === 1, 10_000);
   release!();
   assert.equal(await done, 200);
-  await waitFor(() => tracker.inFlight === 0, 10_000, 'https request answered');
+  await waitFor('https request answered', () => tracker.inFlight === 0, 10_000);
 });
 
 test('traffic tracker close() removes its listeners and puts emit back', async (t) => {

@@ -13,7 +13,7 @@ import type { LocalElb } from '@graceful-elb/local';
 import { forkInstance, startCoreElbWithStable } from './helpers/coreElb.js';
 import type { Forked } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
-import { waitFor } from './helpers/capture.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const built = existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
 const ID = 'i-0e0a0b0c0d0e0f0aa';
@@ -49,7 +49,7 @@ test('examples/websocket.mjs: on SIGTERM the app closes its WebSocket with 1001 
 
   const load = startLoad(lb.listeners.find((l) => l.balancer === 'web')!.port, ['/']);
   t.after(() => load.stop());
-  await waitFor(() => load.result.ok >= 20, 10_000, 'load through the balancer');
+  await waitFor('load through the balancer', () => load.result.ok >= 20, 10_000);
   const signalAt = Date.now();
   app.child.kill('SIGTERM');
   const close = await closed;
@@ -80,7 +80,7 @@ test('an app that ignores `draining`: its WebSocket and SSE stream count in the 
       res.on('close', () => ((sseEnded = true), resolve()));
     }).on('error', () => ((sseEnded = true), resolve())),
   );
-  await waitFor(() => sseStarted, 5000, 'the first event of the stream');
+  await waitFor('the first event of the stream', () => sseStarted, 5000);
   const signalAt = Date.now();
   app.child.kill('SIGTERM');
   const close = await closed;

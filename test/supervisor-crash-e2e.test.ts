@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { LocalElb } from '@graceful-elb/local';
 import { startFleetElb } from './helpers/coreElb.js';
 import { oneRequest } from './helpers/load.js';
-import { readLines, readState, repoRoot, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
+import { readLines, readState, repoRoot, runCli, tempStateDir } from './helpers/supervisorHarness.js';
 import { autocannon, type AutocannonInstance, type AutocannonResult } from './helpers/autocannon.js';
+import { waitFor } from './helpers/waitFor.js';
 
 
 const APP = join(repoRoot, 'test', 'fixtures', 'slow-boot-app.mjs');

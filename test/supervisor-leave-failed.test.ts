@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { LocalElb } from '@graceful-elb/local';
 import { startCoreElb } from './helpers/coreElb.js';
 import { startStallingApi, type StallingApi } from './helpers/stallingApi.js';
-import { readLines, readState, repoRoot, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
+import { readLines, readState, repoRoot, runCli, tempStateDir } from './helpers/supervisorHarness.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const ID = 'i-0a1b2c3d4e5f60718';
 const APP = join(repoRoot, 'test', 'fixtures', 'library-app.mjs');

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtureApp, isAlive, readLines, readState, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
+import { fixtureApp, isAlive, readLines, readState, runCli, tempStateDir } from './helpers/supervisorHarness.js';
+import { waitFor } from './helpers/waitFor.js';
 
 test('start returns once the app is spawned; the app runs with its IPC channel, args and captured logs', async (t) => {
   const stateDir = tempStateDir(t);

@@ -13,7 +13,8 @@ import { UnsafeStateDirError } from '../src/privateDir.js';
 import { ensurePrivateDir } from '../src/privateDir.js';
 import { identifyProcess } from '../src/supervisor/processIdentity.js';
 import { readState, writeJsonFileAtomic, type SupervisorState } from '../src/supervisor/stateFile.js';
-import { fixtureApp, isAlive, runCli, waitFor } from './helpers/supervisorHarness.js';
+import { fixtureApp, isAlive, runCli } from './helpers/supervisorHarness.js';
+import { waitFor } from './helpers/waitFor.js';
 
 const UNSAFE_EXIT = 5;
 const NOBODY = 65534;

@@ -11,7 +11,7 @@ import { AlreadyRunningError, ScriptMismatchError, StateFileError, StopTimeoutEr
 import { identifyProcess, isProcessRunning } from '../src/supervisor/processIdentity.js';
 import { readState, writeJsonFileAtomic } from '../src/supervisor/stateFile.js';
 import { acquireLock, lockHolder, releaseLock } from '../src/supervisor/supervisorLock.js';
-import { waitFor } from './helpers/supervisorHarness.js';
+import { waitFor } from './helpers/waitFor.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'graceful-elb-state-'));

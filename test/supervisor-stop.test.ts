@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixtureApp, isAlive, readState, runCli, tempStateDir, waitFor } from './helpers/supervisorHarness.js';
+import { fixtureApp, isAlive, readState, runCli, tempStateDir } from './helpers/supervisorHarness.js';
+import { waitFor } from './helpers/waitFor.js';
 
 async function startInService(stateDir: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []) {
   const started = await runCli(['start', '--state-dir', stateDir, ...extra, fixtureApp], { env });

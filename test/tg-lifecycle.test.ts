@@ -5,8 +5,9 @@ import { createGracefulElb } from '../src/gracefulElb.js';
 import type { LocalElb } from '@graceful-elb/local';
 import { BalancerApiError } from '../src/balancers/errors.js';
 import { EXIT_CODES } from '../src/exitCodes.js';
-import { captureLogger, fakeProcess, waitFor } from './helpers/capture.js';
+import { captureLogger, fakeProcess } from './helpers/capture.js';
 import { closeServer, fetchText, recordingClients as clients, startApp, startTgLocalElb } from './helpers/tgLocalElb.js';
+import { waitFor } from './helpers/waitFor.js';
 
 // The library with ALB/NLB target groups, in one process, against the local ELB over the real SDK clients.
 
@@ -147,10 +148,10 @@ test('several balancers: one failing is reported by name and does not stop the o
     return true;
   });
   // The others were registered anyway (and the balancers go on to find the instance healthy).
-  await waitFor(() => {
+  await waitFor('the Classic ELB and the good group to report the instance in service', () => {
     const s = lb.status();
     return s.classic[0]?.instances[0]?.state === 'InService' && s.targetGroups[0]?.targets[0]?.state === 'healthy';
-  }, 10_000, 'the Classic ELB and the good group to report the instance in service');
+  }, 10_000);
 
   const summary = await handle.shutdown('test');
   assert.equal(summary.exitCode, EXIT_CODES.leaveFailed, 'a balancer not left is reported with its own exit code');

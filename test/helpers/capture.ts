@@ -35,11 +35,3 @@ export function fakeProcess(): LifecycleDeps['process'] & { emitter: EventEmitte
   };
 }
 
-/** Polls `condition` every 20 ms until it holds; fails after `timeoutMs` (instead of sleeping a guessed time). */
-export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './capture.js';
+import { waitFor } from './waitFor.js';
 
 export interface Forked {
   readonly child: ChildProcess;
@@ -60,7 +60,7 @@ export function fork(script: string, env: Record<string, string>, onLine?: (line
     stderr: () => stderr,
     exited,
     async line(predicate, timeoutMs = 20_000, what = 'a log line') {
-      await waitFor(() => lines.some(predicate) || child.exitCode !== null, timeoutMs, what);
+      await waitFor(what, () => lines.some(predicate) || child.exitCode !== null, timeoutMs);
       const found = lines.find(predicate);
       if (found === undefined) throw new Error(`child exited (${child.exitCode}) before ${what}; stderr: ${stderr.slice(-2000)}`);
       return found;

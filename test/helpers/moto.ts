@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { waitFor } from './capture.js';
+import { waitFor } from './waitFor.js';
 
 /** Whether moto_server is on PATH (CI has it; elsewhere tests skip and say why). */
 export function motoAvailable(): boolean {
@@ -21,7 +21,7 @@ export async function startMoto(): Promise<{ endpoint: string; stop(): Promise<v
     // Only the start is needed; stop collecting once the address is known (moto logs every request there).
     if (!RUNNING_ON.test(output)) output += chunk;
   });
-  await waitFor(() => RUNNING_ON.test(output) || child.exitCode !== null, 30_000, 'moto_server to print its address');
+  await waitFor('moto_server to print its address', () => RUNNING_ON.test(output) || child.exitCode !== null, 30_000);
   const endpoint = RUNNING_ON.exec(output)?.[1];
   if (endpoint === undefined) throw new Error(`moto_server exited with ${child.exitCode}: ${output.slice(-2000)}`);
   let up = false;
@@ -33,7 +33,7 @@ export async function startMoto(): Promise<{ endpoint: string; stop(): Promise<v
       // not yet
     }
   };
-  await waitFor(() => (void poll(), up || child.exitCode !== null), 30_000, 'moto_server to answer');
+  await waitFor('moto_server to answer', () => (void poll(), up || child.exitCode !== null), 30_000);
   if (!up) throw new Error(`moto_server exited with ${child.exitCode}`);
   return {
     endpoint,

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pickWorkPath, spread, startLoad } from '../src/demo/loadGenerator.js';
 import { TrafficRecorder, instanceFromHeaders } from '../src/demo/trafficRecorder.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 const MIX = [
   { ms: 2, weight: 70 },
@@ -52,13 +53,6 @@ async function backend(t: { after: (fn: () => Promise<void>) => void }): Promise
   return Object.assign(state, { url, server }) as Backend;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const loadOptions = { ratePerKeepAliveConnection: 2, keepAliveStagger: 2, workMix: MIX, requestTimeoutSeconds: 5 };
 
@@ -81,7 +75,7 @@ test('a healthy backend: mixed kept-alive and fresh connections at about the ask
   const be = await backend(t);
   const recorder = new TrafficRecorder({ bucketMs: 1000 });
   const load = startLoad({ ...loadOptions, url: be.url, ratePerSecond: 80, keepAliveShare: 0.5, recorder });
-  await waitFor(() => recorder.snapshot().totals.ok >= 150, 20_000);
+  await waitFor('condition', () => recorder.snapshot().totals.ok >= 150, 20_000);
   const stats = await load.stop();
   const { totals, buckets } = recorder.snapshot();
   assert.equal(recorder.failures, 0, JSON.stringify(totals));
@@ -104,9 +98,9 @@ test('non-2xx answers and socket errors are both counted as failures', async (t)
   const recorder = new TrafficRecorder({ bucketMs: 1000 });
   be.mode = '503';
   const load = startLoad({ ...loadOptions, url: be.url, ratePerSecond: 40, keepAliveShare: 0.5, recorder });
-  await waitFor(() => recorder.snapshot().totals.non2xx >= 10, 20_000);
+  await waitFor('condition', () => recorder.snapshot().totals.non2xx >= 10, 20_000);
   be.mode = 'reset';
-  await waitFor(() => recorder.snapshot().totals.errors >= 10, 20_000);
+  await waitFor('condition', () => recorder.snapshot().totals.errors >= 10, 20_000);
   await load.stop();
   const { totals } = recorder.snapshot();
   assert.ok((totals.statuses['503'] ?? 0) >= 10);
@@ -120,7 +114,7 @@ test('servers answering `Connection: close` cost nothing: autocannon\'s write on
   be.mode = 'close';
   const recorder = new TrafficRecorder({ bucketMs: 1000 });
   const load = startLoad({ ...loadOptions, url: be.url, ratePerSecond: 40, keepAliveShare: 1, recorder });
-  await waitFor(() => recorder.snapshot().totals.ok >= 40, 20_000);
+  await waitFor('condition', () => recorder.snapshot().totals.ok >= 40, 20_000);
   const stats = await load.stop();
   const { totals } = recorder.snapshot();
   assert.equal(recorder.failures, 0, JSON.stringify(totals));
@@ -135,7 +129,7 @@ test('a request the server hangs up on without an answer is counted as lost', as
   be.mode = 'hangup';
   const recorder = new TrafficRecorder({ bucketMs: 1000 });
   const load = startLoad({ ...loadOptions, url: be.url, ratePerSecond: 20, keepAliveShare: 1, recorder });
-  await waitFor(() => recorder.failures >= 5, 20_000);
+  await waitFor('condition', () => recorder.failures >= 5, 20_000);
   await load.stop();
   const { totals } = recorder.snapshot();
   assert.ok((totals.errorCodes.lost ?? 0) + (totals.errorCodes.ECONNRESET ?? 0) >= 5, JSON.stringify(totals));

@@ -13,7 +13,8 @@ import {
   type ElasticLoadBalancingClient,
 } from '@aws-sdk/client-elastic-load-balancing';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { clientsFor, rawCall, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, rawCall, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The Classic ELB API (2012-06-01) through the real @aws-sdk/client-elastic-load-balancing: every action,
 // success and error, as the SDK sees them (error names are the SDK's, codes are the wire's).

@@ -20,7 +20,8 @@ import {
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { clientsFor, rawCall, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, rawCall, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The ELBv2 API (2015-12-01) through the real @aws-sdk/client-elastic-load-balancing-v2: every action,
 // success and error.

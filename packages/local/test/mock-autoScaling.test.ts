@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstanceHealthCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { clientsFor, rawCall, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, rawCall, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The local Auto Scaling (API 2011-01-01) through the real SDK client, its IMDS items, and the local control actions.
 

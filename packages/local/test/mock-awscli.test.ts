@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The AWS CLI v1 against the local ELB, pointed at it only through the standard env variables
 // (AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING and _V2, which CLI v1 honours; AWS_DEFAULT_REGION for its region).

@@ -9,7 +9,8 @@ import {
 import { DescribeListenersCommand, RegisterTargetsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
 import type { LocalElbCall } from '../src/mock/callLog.js';
-import { clientsFor, rawCall, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, rawCall, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The API call log (`lb.calls()`, GET /_local/calls): what the balancer saw, when, about which balancer,
 // target group and instances, and how it answered.

@@ -4,19 +4,20 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { waitFor } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // `graceful-elb-local mock` as a real process: the banner with the env to export, logs on stderr without credentials,
 // a clean stop on SIGTERM/SIGINT, and exit 2 with the flag and value named on bad input.
 
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+// The built bin, as users run it (npm test builds first): ten tsx compilations at once took over 20 s on a busy CI machine.
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const children: ChildProcessWithoutNullStreams[] = [];
 after(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
 function run(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'mock', ...args], { env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
+  const child = spawn(process.execPath, [cli, 'mock', ...args], { env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } });
   children.push(child);
   let out = '';
   let err = '';
@@ -25,7 +26,7 @@ function run(args: string[]): { child: ChildProcessWithoutNullStreams; out: () =
   return { child, out: () => out, err: () => err };
 }
 
-async function exitOf(child: ChildProcessWithoutNullStreams, timeoutMs = 20_000): Promise<{ code: number | null; signal: string | null }> {
+async function exitOf(child: ChildProcessWithoutNullStreams, timeoutMs = 60_000): Promise<{ code: number | null; signal: string | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
@@ -41,6 +42,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.deepEqual(Object.keys(env), [
       'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING',
       'AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2',
+      'AWS_ENDPOINT_URL_AUTO_SCALING',
       'AWS_EC2_METADATA_SERVICE_ENDPOINT',
       'AWS_REGION',
       'AWS_DEFAULT_REGION',

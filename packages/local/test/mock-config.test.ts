@@ -9,7 +9,8 @@ import { LocalElbConfigError } from '../src/mock/errors.js';
 import { resolveLocalElbConfig } from '../src/mock/config.js';
 import { LOCAL_ELB_DEFAULTS } from '../src/mock/defaults.js';
 import { startLocalElb } from '../src/mock/localElb.js';
-import { clientsFor, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The configuration file (YAML or JSON), its validation (errors name the field path and the value), and the
 // embedded default.

@@ -9,7 +9,8 @@ import {
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LocalElbConfig } from '../src/mock/config.js';
 import { startLocalElb, type LocalElb, type LocalElbOptions } from '../src/mock/localElb.js';
-import { clientsFor, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The data plane with real backends: only in-service instances get traffic, deregistration stops new requests
 // after the propagation delay, in-flight requests finish while draining, health checks move states both ways.

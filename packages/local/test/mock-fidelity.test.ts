@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as elb from '@aws-sdk/client-elastic-load-balancing';
 import * as v2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { clientsFor, rawCall, waitFor } from './mock-helpers.js';
+import { clientsFor, rawCall } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The local ELB answers as AWS does, item by item of issue 13: inputs AWS accepts and refuses, the documented
 // attribute sets per balancer and target-group type, tags everywhere, deletion protection, provisioning → active,

@@ -15,19 +15,6 @@ export function clientsFor(lb: LocalElb, maxAttempts = 1): { classic: ElasticLoa
   return { classic: new ElasticLoadBalancingClient(config), v2: new ElasticLoadBalancingV2Client(config) };
 }
 
-type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs` with the last value seen. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000, everyMs = 50): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await check();
-    if (last) return last as Truthy<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /**
  * An Authorization header of the AWS Signature V4 form, as every SDK and CLI sends: the local ELB requires the form

@@ -10,7 +10,8 @@ import { DeregisterInstancesFromLoadBalancerCommand, DescribeInstanceHealthComma
 import { chromium, type Browser } from 'playwright-core';
 import { startLocalElb } from '../src/mock/localElb.js';
 import { localPackageRoot } from '../src/packageRoots.js';
-import { clientsFor, startBackend, waitFor } from './mock-helpers.js';
+import { clientsFor, startBackend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 /** Debian's package; CHROMIUM_PATH points elsewhere. .ci/run installs it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

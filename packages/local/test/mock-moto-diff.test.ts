@@ -5,8 +5,8 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as elb from '@aws-sdk/client-elastic-load-balancing';
 import * as v2 from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { waitFor } from './mock-helpers.js';
 import { freePort } from '../src/freePort.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // Differential test: the same request sequence to moto_server and to the local ELB, answers compared field by field
 // where moto follows AWS. Where the local ELB deliberately differs, the test asserts both sides of the difference

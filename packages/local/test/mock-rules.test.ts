@@ -16,7 +16,8 @@ import {
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
-import { clientsFor, startBackend, waitFor, type Backend } from './mock-helpers.js';
+import { clientsFor, startBackend, type Backend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // Listener rules through the real SDK, and what the data plane does with them: forward by path, host, header and
 // method in priority order, the default action otherwise, fixed responses and redirects, all decided per request.
