@@ -9,7 +9,8 @@ import type { LocalElbConfig } from '../src/mock/config.js';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
 import { freePort } from '../src/freePort.js';
 import { libraryRoot } from '../src/packageRoots.js';
-import { clientsFor, startBackend, waitFor } from './mock-helpers.js';
+import { clientsFor, startBackend } from './mock-helpers.js';
+import { waitFor } from '../../../test/helpers/waitFor.js';
 
 // The NLB data plane: TCP passed through (never parsed), each connection a flow pinned to one target, deregistration
 // as AWS does it (new flows elsewhere, existing ones carry on; reset at the delay's end only with connection
