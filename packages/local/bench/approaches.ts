@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { DemoBalancerKind } from '../src/demo/balancerConfig.js';
 import { resolveDemoOptions } from '../src/demo/demoOptions.js';
 import { runDemo } from '../src/demo/engine.js';
 import type { DemoMode, DemoReport } from '../src/demo/report.js';
@@ -22,6 +23,7 @@ export interface ApproachRun {
 
 export interface ApproachResult {
   readonly mode: DemoMode;
+  readonly balancer: DemoBalancerKind;
   readonly runs: readonly ApproachRun[];
   readonly medianFailedRequests: number;
   readonly failedRange: { min: number; max: number };
@@ -36,9 +38,13 @@ export interface ApproachSettings {
   readonly ratePerSecond: number;
   readonly drainSeconds: number;
   readonly repeats: number;
+  /** @default 'classic' */
+  readonly balancer?: DemoBalancerKind;
+  /** @default ['graceful', 'naive', 'seed'] */
+  readonly modes?: readonly DemoMode[];
 }
 
-/** The same deployment under the same load, graceful vs naive vs seed, `repeats` times each. */
+/** The same deployment under the same load behind the same balancer, one approach after the other, `repeats` times each. */
 export async function compareApproaches(
   settings: ApproachSettings,
   libraryRoot: string,
@@ -46,10 +52,11 @@ export async function compareApproaches(
   log: (line: string) => void,
 ): Promise<ApproachResult[]> {
   const results: ApproachResult[] = [];
-  for (const mode of ['graceful', 'naive', 'seed'] as const) {
+  const balancer = settings.balancer ?? 'classic';
+  for (const mode of settings.modes ?? (['graceful', 'naive', 'seed'] as const)) {
     const runs: ApproachRun[] = [];
     for (let i = 0; i < settings.repeats; i++) {
-      const outputDir = mkdtempSync(join(tmpdir(), `bench-${mode}-`));
+      const outputDir = mkdtempSync(join(tmpdir(), `bench-${balancer}-${mode}-`));
       try {
         const options = resolveDemoOptions({
           instances: settings.instances,
@@ -59,14 +66,16 @@ export async function compareApproaches(
           drainSeconds: settings.drainSeconds,
           naive: mode === 'naive',
           seed: mode === 'seed',
+          codedeployBuiltin: mode === 'builtin',
+          balancer,
           outputDir,
         });
         const { report, files } = await runDemo({ ...options, libraryRoot, out: sink(), tty: false });
         runs.push(summarise(report));
         const last = runs.at(-1);
         const kinds = last ? Object.entries({ ...last.failures.statuses, ...last.failures.errors }).map(([k, n]) => `${k} × ${n}`).join(', ') : '';
-        log(`  ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
-        if (keepTimelines && i === 0) copyFileSync(files.timeline, join(keepTimelines, `timeline-${mode}.svg`));
+        log(`  ${balancer} ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
+        if (keepTimelines && i === 0) copyFileSync(files.timeline, join(keepTimelines, balancer === 'classic' ? `timeline-${mode}.svg` : `timeline-${balancer}-${mode}.svg`));
       } finally {
         rmSync(outputDir, { recursive: true, force: true });
       }
@@ -74,6 +83,7 @@ export async function compareApproaches(
     const failed = runs.map((r) => r.failedRequests);
     results.push({
       mode,
+      balancer,
       runs,
       medianFailedRequests: median(failed),
       failedRange: range(failed),

@@ -2,13 +2,13 @@
 // per-request CPU beside http-terminator, lightship and close-with-grace), idle
 // shutdown latency, and a 100-instance fleet model, on this machine, in one run. Medians over repeated runs;
 // benchmarks, not pass/fail tests. Results: bench/results/bench-<date>.{md,json} (+ the first run's timelines).
-//   npm run bench -- [--repeats N] [--quick] [--only approaches,overhead,peers,startup,idle,dataplane] [--library DIR]
+//   npm run bench -- [--repeats N] [--quick] [--rate R] [--only approaches,targetgroups,overhead,peers,startup,idle,dataplane] [--library DIR]
 // --library measures another build of graceful-elb (e.g. an older checkout's, for a before/after).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DEFAULTS, DEMO_DEFAULTS } from '../src/demo/defaults.js';
-import { modelFleetDeployment } from '../src/demo/fleetModel.js';
+import { modelFleetDeployment, type FleetModel } from '../src/demo/fleetModel.js';
 import { describeMachine, machineInfo } from '../src/demo/machine.js';
 import { libraryRoot as libraryRootOf } from '../src/packageRoots.js';
 import { compareApproaches, type ApproachResult, type ApproachSettings } from './approaches.js';
@@ -19,7 +19,10 @@ import { measurePeers, type PeersResult } from './peers.js';
 import { measureStartup, type StartupResult } from './startup.js';
 import { duration, markdownTable, quantile, seconds } from './stats.js';
 
-const SECTIONS = ['approaches', 'overhead', 'peers', 'startup', 'idle', 'dataplane'] as const;
+/** AWS's default deregistration delay, which the target-group rows are scaled to. */
+const AWS_DEFAULT_DELAY_SECONDS = 300;
+
+const SECTIONS = ['approaches', 'targetgroups', 'overhead', 'peers', 'startup', 'idle', 'dataplane'] as const;
 type Section = (typeof SECTIONS)[number];
 
 // The demo and the apps run from the library's package (dist/cli.js, examples/app.mjs); results stay with the bench.
@@ -29,6 +32,7 @@ const { values } = parseArgs({
   options: {
     repeats: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    rate: { type: 'string' },
     only: { type: 'string' },
     library: { type: 'string' },
   },
@@ -42,9 +46,11 @@ for (const section of only) {
 const wanted = (section: Section): boolean => only.includes(section);
 const libraryRoot = values.library === undefined ? libraryRootOf() : resolve(values.library);
 
+const ratePerSecond = values.rate === undefined ? DEMO_DEFAULTS.ratePerSecond : Number(values.rate);
+if (!Number.isInteger(ratePerSecond) || ratePerSecond < 1 || ratePerSecond > 5000) throw new Error(`--rate must be a whole number from 1 to 5000, got ${values.rate}`);
 const settings: ApproachSettings = {
   instances: DEMO_DEFAULTS.instances,
-  ratePerSecond: DEMO_DEFAULTS.ratePerSecond,
+  ratePerSecond,
   // --quick shortens the seed's drain sleep (and so its cycle); the full run uses the seed article's 30 s.
   drainSeconds: values.quick ? 10 : DEMO_DEFAULTS.drainSeconds,
   repeats,
@@ -56,6 +62,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
 let approaches: ApproachResult[] | undefined;
+let targetGroups: ApproachResult[] | undefined;
 let overhead: OverheadResult | undefined;
 let peers: PeersResult | undefined;
 let startup: StartupResult | undefined;
@@ -64,6 +71,15 @@ let dataPlane: DataPlaneResult | undefined;
 if (wanted('approaches')) {
   log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
   approaches = await compareApproaches(settings, libraryRoot, values.quick ? undefined : resultsDir, log);
+}
+if (wanted('targetgroups')) {
+  log(
+    `Target groups (ALB, NLB): ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, deregistration delay = drainSeconds = ${settings.drainSeconds} s, ${repeats} run(s) each`,
+  );
+  targetGroups = [];
+  for (const balancer of ['alb', 'nlb'] as const) {
+    targetGroups.push(...(await compareApproaches({ ...settings, balancer, modes: ['graceful', 'naive', 'builtin'] }, libraryRoot, values.quick ? undefined : resultsDir, log)));
+  }
 }
 if (wanted('overhead')) {
   log('Request-path overhead (example app, direct, unthrottled):');
@@ -87,18 +103,30 @@ if (wanted('dataplane')) {
 }
 
 const fleet = approaches?.map((a) => ({ mode: a.mode, ...modelFleetDeployment(BENCH_DEFAULTS.fleetSize, { kind: 'OneAtATime' }, a.medianHooksMs) }));
+const targetGroupFleet = targetGroups?.map((a) => targetGroupModel(a));
 const markdown = render();
 // A partial or quick run never overwrites the day's full results.
 const stamp = `${date.toISOString().slice(0, 10)}${values.quick ? '-quick' : values.only ? '-partial' : ''}`;
 writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${markdown}\n`);
 writeFileSync(
   join(resultsDir, `bench-${stamp}.json`),
-  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, overhead, peers, startup, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
+  `${JSON.stringify({ kind: 'graceful-elb-bench', version: 1, date: date.toISOString(), machine, settings, approaches, targetGroups, targetGroupFleetModel: targetGroupFleet, overhead, peers, startup, idleShutdown: idle, fleetModel: fleet, dataPlane: dataPlane?.json }, null, 2)}\n`,
 );
 log('');
 log(markdown);
 log('');
 log(`Saved bench/results/bench-${stamp}.md and .json`);
+
+function targetGroupModel(a: ApproachResult): { mode: string; balancer: string; measured: FleetModel; atAwsDefaultDelay: FleetModel } {
+  const oneAtATime = { kind: 'OneAtATime' } as const;
+  const extraMs = a.mode === 'builtin' ? (AWS_DEFAULT_DELAY_SECONDS - settings.drainSeconds) * 1000 : 0;
+  return {
+    mode: a.mode,
+    balancer: a.balancer,
+    measured: modelFleetDeployment(BENCH_DEFAULTS.fleetSize, oneAtATime, a.medianHooksMs),
+    atAwsDefaultDelay: modelFleetDeployment(BENCH_DEFAULTS.fleetSize, oneAtATime, a.medianHooksMs + extraMs),
+  };
+}
 
 function render(): string {
   const parts = [`### Bench, ${date.toISOString().slice(0, 10)}`, '', `Machine: ${describeMachine(machine)}.`];
@@ -127,6 +155,38 @@ function render(): string {
       `**Model of a ${BENCH_DEFAULTS.fleetSize}-instance OneAtATime deployment** (batches × the measured per-instance hooks time; CodeDeploy's own overhead left out):`,
       '',
       markdownTable(['approach', 'batches', 'estimated deployment'], fleet.map((f) => [f.mode, String(f.batches), duration(f.totalMs)])),
+    );
+  }
+  if (targetGroups && targetGroupFleet) {
+    const hc = DEMO_DEFAULTS.healthCheck;
+    parts.push(
+      '',
+      `**ALB and NLB target groups**: the same deployment (${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s) behind an ALB ` +
+        `(HTTP proxy) and an NLB (TCP passthrough, flows pinned to a target), each run in this one bench run. ` +
+        `Deregistration delay ${settings.drainSeconds} s (AWS's default is ${AWS_DEFAULT_DELAY_SECONDS} s; shortened here, see the last column), ` +
+        `health checks HTTP /ping every ${hc.intervalSeconds} s, ${hc.healthyThreshold} to join, ${hc.unhealthyThreshold} to leave (AWS's minimum interval is 5 s), ` +
+        `propagation delay ${DEMO_DEFAULTS.propagationDelayMs} ms. built-in = CodeDeploy's BlockTraffic/AllowTraffic (deregister, wait until the target is gone, ` +
+        `stop, start, register, wait until healthy; polled every ${DEMO_DEFAULTS.builtinPollMs / 1000} s) with the library off. Median of ${repeats} run(s).`,
+      '',
+      markdownTable(
+        ['balancer', 'approach', 'failed requests (median, min–max)', 'per-instance cycle', 'per-instance hooks', 'whole deployment', `${BENCH_DEFAULTS.fleetSize} instances (model)`, `${BENCH_DEFAULTS.fleetSize} instances at a ${AWS_DEFAULT_DELAY_SECONDS} s delay (model)`],
+        targetGroups.map((a, i) => {
+          const model = targetGroupFleet[i]!;
+          return [
+            a.balancer.toUpperCase(),
+            a.mode,
+            `${a.medianFailedRequests} (${a.failedRange.min}–${a.failedRange.max}) of ~${Math.round(a.runs.reduce((s, r) => s + r.sent, 0) / a.runs.length)}`,
+            seconds(a.medianCycleMs),
+            seconds(a.medianHooksMs),
+            seconds(a.medianDeploymentMs),
+            duration(model.measured.totalMs),
+            duration(model.atAwsDefaultDelay.totalMs),
+          ];
+        }),
+      ),
+      '',
+      `The last column scales only what waits on the delay: built-in's BlockTraffic waits the whole delay per instance, so its per-instance time grows by ` +
+        `${AWS_DEFAULT_DELAY_SECONDS - settings.drainSeconds} s; the library ends its drain when its own traffic stops, and a naive restart ignores the delay, so theirs stay as measured.`,
     );
   }
   if (overhead) {

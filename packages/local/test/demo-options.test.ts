@@ -23,12 +23,14 @@ test('defaults apply when no flag is given, each written once in DEMO_DEFAULTS',
 });
 
 test('flags as commander passes them (strings) are read', () => {
-  const options = resolveDemoOptions({ instances: '5', rate: '250', duration: '12.5', strategy: 'min-healthy=60%', drainSeconds: '10', seed: true });
+  const options = resolveDemoOptions({ instances: '5', rate: '250', duration: '12.5', strategy: 'min-healthy=60%', drainSeconds: '10', seed: true, balancer: 'nlb' });
   assert.deepEqual(
     { ...options, strategy: undefined },
-    { mode: 'seed', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output', scenario: 'deploy' },
+    { mode: 'seed', balancer: 'nlb', instances: 5, ratePerSecond: 250, durationSeconds: 12.5, strategy: undefined, strategyLabel: 'min-healthy=60%', drainSeconds: 10, outputDir: 'demo-output', scenario: 'deploy' },
   );
   assert.equal(resolveDemoOptions({ naive: true }).mode, 'naive');
+  assert.equal(resolveDemoOptions({ codedeployBuiltin: true }).mode, 'builtin');
+  assert.equal(resolveDemoOptions({}).balancer, 'classic');
   assert.equal(resolveDemoOptions({ scenario: 'failed-revision' }).scenario, 'failed-revision');
   assert.equal(resolveDemoOptions({ scenario: 'crash', naive: true }).mode, 'naive');
 });
@@ -51,6 +53,8 @@ test('bad flags give coded errors naming the flag and the value', () => {
     [{ strategy: 'Sometimes' }, '--strategy', /`--strategy` to be OneAtATime, HalfAtATime/],
     [{ strategy: 'min-healthy=3', instances: '3' }, '--strategy', /below the 3 instance/],
     [{ naive: true, seed: true }, '--naive', /--naive and --seed/],
+    [{ seed: true, codedeployBuiltin: true }, '--seed', /--seed and --codedeploy-builtin/],
+    [{ balancer: 'gwlb' }, '--balancer', /`--balancer` to be classic, alb, nlb, got "gwlb"/],
     [{ minHealthy: 'most' }, '--min-healthy', /`--min-healthy` to be a count of healthy instances \(e\.g\. 2\) or a percent of the fleet \(e\.g\. 75%\), got "most"/],
     [{ minHealthy: '-1' }, '--min-healthy', /got "-1"/],
     [{ minHealthy: '100%' }, '--min-healthy', /percent from 0 to 99/],
@@ -86,7 +90,7 @@ test('progress lists each instance step, balancer view and rate, and the totals'
   const lines = formatProgress(state(12_300));
   assert.equal(lines.length, 4);
   assert.match(lines[0] ?? '', /t=12\.3 s +batch 1\/3/);
-  assert.match(lines[1] ?? '', /i-0demo0000000001 +ApplicationStop +balancer: InService \(not routing\) +12 req\/s/);
+  assert.match(lines[1] ?? '', /i-0demo0000000001 +ApplicationStop +balancer: InService \(not routing\) +app: \? +12 req\/s/);
   assert.match(lines[3] ?? '', /1,234 sent, 1,200 2xx, 0 failed +\(399 req\/s\)/);
   assert.match(formatProgressLine(state(5000, 3)), /^\[5\.0 s\] batch 1\/3; 399 req\/s, 1234 sent, 3 failed; 0001:ApplicationStop\/out 0002:waiting\/in$/);
 });

@@ -16,9 +16,21 @@ export function clientsFor(lb: LocalElb, maxAttempts = 1): { classic: ElasticLoa
 }
 
 
-/** Posts a raw Query API body and returns status, headers and text. */
+/**
+ * An Authorization header of the AWS Signature V4 form, as every SDK and CLI sends: the local ELB requires the form
+ * on Query API calls but verifies no signature, so a raw call needs no real one.
+ */
+export const SIGV4_FORM_AUTHORIZATION =
+  'AWS4-HMAC-SHA256 Credential=AKIALOCALELB000000000/20261201/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=' +
+  '0'.repeat(64);
+
+/** Posts a raw Query API body (with a SigV4-form Authorization header unless `headers` replaces it) and returns status, headers and text. */
 export async function rawCall(endpoint: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(`${endpoint}/`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  const res = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: SIGV4_FORM_AUTHORIZATION, ...headers },
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import { startLocalElb, type LocalElb } from '../src/mock/localElb.js';
+import { rawCall } from './mock-helpers.js';
 
 // Instance metadata as the real @aws-sdk/ec2-metadata-service client and raw requests see it.
 
@@ -79,6 +80,6 @@ test('per-instance endpoints: /_local/imds/<id> gives each local process its own
 test('unknown metadata paths are 404, listings list, and the control plane still answers on the same port', async () => {
   assert.equal((await fetch(`${open.endpoint}/latest/meta-data/no-such-thing`)).status, 404);
   assert.match(await (await fetch(`${open.endpoint}/latest/meta-data/`)).text(), /^ami-id\n(.+\n)*instance-id\n/);
-  const api = await fetch(`${open.endpoint}/`, { method: 'POST', body: 'Action=DescribeLoadBalancers&Version=2012-06-01', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const api = await rawCall(open.endpoint, 'Action=DescribeLoadBalancers&Version=2012-06-01');
   assert.equal(api.status, 200);
 });

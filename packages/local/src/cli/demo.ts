@@ -28,11 +28,16 @@ export function registerDemoCommand(program: Command): void {
       '--strategy <config>',
       `OneAtATime, HalfAtATime, AllAtOnce, min-healthy=<count> or min-healthy=<percent>% (default: ${DEMO_DEFAULTS.strategy})`,
     )
+    .option('--balancer <kind>', `classic (Classic ELB), alb or nlb (an ALB or NLB in front of a target group) (default: ${DEMO_DEFAULTS.balancer})`)
+    .option(
+      '--drain-seconds <seconds>',
+      `the library's drain bound and the balancer's own: Classic draining timeout or target-group deregistration delay (default: ${DEMO_DEFAULTS.drainSeconds})`,
+    )
     .option('--min-healthy <count|percent%>', 'a custom configuration: keep this many instances (2) or this share of the fleet (75%) healthy')
     .option('--scenario <name>', `what to prove: ${SCENARIOS.join(', ')} (default: deploy)`)
-    .option('--drain-seconds <seconds>', `the library's drain bound and the balancer's draining timeout (default: ${DEMO_DEFAULTS.drainSeconds})`)
     .option('--naive', 'baseline: plain stop/start with the library off (GRACEFUL_ELB_DISABLE=1)')
     .option('--seed', "baseline: the seed article's scripts (deregister, sleep, stop, start, sleep, health, register, sleep)")
+    .option('--codedeploy-builtin', "baseline: CodeDeploy's own BlockTraffic/AllowTraffic (deregister, wait until gone, stop, start, register, wait until healthy), library off")
     .option('--output-dir <dir>', `where each run writes its report, timeline and hook logs (default: ${DEMO_DEFAULTS.outputDir})`)
     .action(commandAction((flags: DemoFlags) => demo(flags)));
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { GracefulElbLocalError } from '../localError.js';
+import { isLoopback } from '../mock/apiGuard.js';
 import { LocalElbConfigError } from '../mock/errors.js';
 import { hostPort, instanceId as checkInstanceId } from '../mock/config.js';
 import { LOCAL_ELB_DEFAULTS } from '../mock/defaults.js';
@@ -15,6 +16,7 @@ interface MockFlags {
   listenerPorts: string;
   imdsInstanceId?: string;
   imdsRequireToken?: boolean;
+  apiHostName: string[];
   logLevel: string;
 }
 
@@ -34,6 +36,7 @@ export function registerMockCommand(program: Command): void {
     .option('--listener-ports <mode>', "'config': listeners on their declared ports; 'ephemeral': each on a free port", 'config')
     .option('--imds-instance-id <id>', 'the instance id IMDS reports (default: the first --instance, else a fixed id)')
     .option('--imds-require-token', 'IMDSv2 only: refuse metadata requests without a token (401)')
+    .option('--api-host-name <name>', 'a further name clients may reach the API by, besides the bound address (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--log-level <level>', `pino log level on stderr (${LOG_LEVELS.join(', ')})`, 'info')
     .action(async (flags: MockFlags) => {
       let lb: LocalElb;
@@ -70,7 +73,7 @@ async function start(flags: MockFlags): Promise<LocalElb> {
   if (flags.imdsInstanceId !== undefined) checkInstanceId(flags.imdsInstanceId, '--imds-instance-id');
   if (!isLoopback(flags.host)) {
     process.stderr.write(
-      `graceful-elb-local mock: warning: --host ${flags.host} exposes the local ELB beyond this machine; its API has no authentication and its listeners forward to your instances.\n`,
+      `graceful-elb-local mock: warning: --host ${flags.host} exposes the local ELB beyond this machine; its API checks no signatures and its listeners forward to your instances.\n`,
     );
   }
   const logger = pino({ level: flags.logLevel }, pino.destination(2));
@@ -82,6 +85,7 @@ async function start(flags: MockFlags): Promise<LocalElb> {
     listenerPorts: flags.listenerPorts,
     instances,
     imds: { instanceId: flags.imdsInstanceId, requireToken: flags.imdsRequireToken },
+    apiHostNames: flags.apiHostName,
     logger,
   });
 }
@@ -124,8 +128,4 @@ function integerFlag(flag: string, text: string, min: number, max: number): numb
     throw new LocalElbConfigError(flag, text, `an integer from ${min} to ${max}`);
   }
   return Number(text);
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

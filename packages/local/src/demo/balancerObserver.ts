@@ -2,18 +2,26 @@ import type { RoutingTransition } from './instancePhases.js';
 
 /** The part of the local ELB's status (GET /_local/status, `lb.status()`) the demo reads. */
 export interface ObservedStatus {
-  readonly classic: ReadonlyArray<{
-    readonly name: string;
-    readonly instances: ReadonlyArray<{
-      readonly instanceId: string;
-      readonly state: string;
-      readonly description?: string;
-      /** Would the data plane send it a new request now? */
-      readonly routing: boolean;
-      /** Requests forwarded to it so far. */
-      readonly routed: number;
-    }>;
-  }>;
+  readonly classic: ReadonlyArray<{ readonly name: string; readonly instances: ReadonlyArray<ObservedMember> }>;
+  readonly targetGroups: ReadonlyArray<{ readonly name: string; readonly targets: ReadonlyArray<ObservedMember> }>;
+}
+
+export interface ObservedMember {
+  readonly instanceId: string;
+  readonly state: string;
+  readonly description?: string;
+  /** Would the data plane send it a new request now? */
+  readonly routing: boolean;
+  /** Requests (TCP: flows) forwarded to it so far. */
+  readonly routed: number;
+}
+
+/** One change of the state the balancer reports for an instance (e.g. healthy → draining → not registered). */
+export interface BalancerStateChange {
+  readonly instanceId: string;
+  /** ms since `origin` */
+  readonly at: number;
+  readonly state: string;
 }
 
 export interface InstanceView {
@@ -28,6 +36,8 @@ export interface BalancerObserver {
   view(instanceId: string): InstanceView;
   /** Every routing change seen so far, in order, in ms since `origin`. */
   transitions(): readonly RoutingTransition[];
+  /** Every change of the reported state seen so far, in order. */
+  stateChanges(): readonly BalancerStateChange[];
   /** Resolves once `predicate` holds for the current views, or rejects after `timeoutMs`. */
   waitFor(predicate: (view: (instanceId: string) => InstanceView) => boolean, timeoutMs: number, what: string): Promise<void>;
   stop(): void;
@@ -42,23 +52,31 @@ const NOT_REGISTERED: InstanceView = { state: 'not registered', description: und
  */
 export function observeBalancer(options: {
   readonly status: () => ObservedStatus;
+  /** A Classic ELB's name, or a target group's (`kind: 'target-group'`). */
   readonly balancer: string;
+  readonly kind?: 'classic' | 'target-group';
   readonly intervalMs: number;
   /** epoch ms that transitions are measured from */
   readonly origin: () => number;
   readonly onTransition?: (transition: RoutingTransition, view: InstanceView) => void;
   readonly onRouted?: (instanceId: string, delta: number) => void;
+  readonly onStateChange?: (change: BalancerStateChange, before: InstanceView) => void;
   readonly now?: () => number;
 }): BalancerObserver {
   const now = options.now ?? Date.now;
   let views = new Map<string, InstanceView>();
   const transitions: RoutingTransition[] = [];
+  const stateChanges: BalancerStateChange[] = [];
   const waiters = new Set<() => void>();
 
   const sample = (): void => {
-    const balancer = options.status().classic.find((b) => b.name === options.balancer);
+    const status = options.status();
+    const members =
+      options.kind === 'target-group'
+        ? status.targetGroups.find((g) => g.name === options.balancer)?.targets
+        : status.classic.find((b) => b.name === options.balancer)?.instances;
     const next = new Map<string, InstanceView>();
-    for (const i of balancer?.instances ?? []) {
+    for (const i of members ?? []) {
       next.set(i.instanceId, { state: i.state, description: i.description, routing: i.routing, routed: i.routed });
     }
     const at = now() - options.origin();
@@ -69,6 +87,11 @@ export function observeBalancer(options: {
         const transition = { instanceId: id, at, routing: after.routing, state: after.state };
         transitions.push(transition);
         options.onTransition?.(transition, after);
+      }
+      if (before.state !== after.state) {
+        const change = { instanceId: id, at, state: after.state };
+        stateChanges.push(change);
+        options.onStateChange?.(change, before);
       }
       const delta = after.routed - before.routed;
       if (delta > 0) options.onRouted?.(id, delta);
@@ -85,6 +108,7 @@ export function observeBalancer(options: {
   return {
     view,
     transitions: () => transitions,
+    stateChanges: () => stateChanges,
     waitFor(predicate, timeoutMs, what) {
       return new Promise<void>((resolve, reject) => {
         const check = (): void => {

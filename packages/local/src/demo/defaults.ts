@@ -9,6 +9,12 @@ export const DEMO_DEFAULTS = {
   ratePerSecond: 400,
   /** `--duration`: the least number of seconds the load runs; it runs on until the deployment ends plus `tailSeconds`. */
   durationSeconds: 30,
+  /** `--balancer`: what the fleet sits behind (classic, alb or nlb). */
+  balancer: 'classic',
+  /** `--codedeploy-builtin`: how often BlockTraffic/AllowTraffic poll the balancer (CodeDeploy's own cadence is not documented; 1 s favours it). */
+  builtinPollMs: 1000,
+  /** `--codedeploy-builtin`: AllowTraffic gives up when the instance is not healthy after this long. */
+  builtinAllowTimeoutSeconds: 120,
   /** `--strategy`: CodeDeploy's own default deployment configuration. */
   strategy: 'OneAtATime',
   /** `--drain-seconds`: the library's bound, the local ELB's ConnectionDraining timeout, the seed's `sleep`. The seed uses 30. */

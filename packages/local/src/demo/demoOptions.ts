@@ -1,6 +1,7 @@
 import { InvalidOptionError } from './errors.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import { describeDeploymentConfig, deploymentRules, parseDeploymentConfig, type DeploymentConfig } from './deploymentPlan.js';
+import { DEMO_BALANCER_KINDS, type DemoBalancerKind } from './balancerConfig.js';
 import type { DemoMode } from './report.js';
 import { parseScenario, type ScenarioName } from './scenario.js';
 
@@ -13,6 +14,8 @@ export interface DemoFlags {
   readonly drainSeconds?: unknown;
   readonly naive?: unknown;
   readonly seed?: unknown;
+  readonly codedeployBuiltin?: unknown;
+  readonly balancer?: unknown;
   readonly outputDir?: unknown;
   /** `--min-healthy 75%` or `--min-healthy 2`: a custom configuration, the same as `--strategy min-healthy=…`. */
   readonly minHealthy?: unknown;
@@ -21,6 +24,8 @@ export interface DemoFlags {
 
 export interface DemoOptions {
   readonly mode: DemoMode;
+  /** classic: a Classic ELB; alb / nlb: an ALB or NLB in front of a target group. */
+  readonly balancer: DemoBalancerKind;
   readonly instances: number;
   readonly ratePerSecond: number;
   readonly durationSeconds: number;
@@ -36,10 +41,16 @@ const LIMITS = { instances: 20, ratePerSecond: 5000, durationSeconds: 3600 } as 
 
 /** Checks every flag; a bad one throws InvalidOptionError naming the flag and the value. */
 export function resolveDemoOptions(flags: DemoFlags): DemoOptions {
-  if (flags.naive === true && flags.seed === true) {
-    throw new InvalidOptionError('--naive', '--seed', 'used alone: --naive and --seed are two different baselines');
+  const baselines = (['naive', 'seed', 'codedeployBuiltin'] as const).filter((flag) => flags[flag] === true);
+  if (baselines.length > 1) {
+    const [first, second] = baselines.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new InvalidOptionError(first!, second, `used alone: ${[first, second].join(' and ')} are two different baselines`);
   }
-  const mode: DemoMode = flags.naive === true ? 'naive' : flags.seed === true ? 'seed' : 'graceful';
+  const mode: DemoMode = flags.naive === true ? 'naive' : flags.seed === true ? 'seed' : flags.codedeployBuiltin === true ? 'builtin' : 'graceful';
+  const balancer = flags.balancer ?? DEMO_DEFAULTS.balancer;
+  if (typeof balancer !== 'string' || !(DEMO_BALANCER_KINDS as readonly string[]).includes(balancer)) {
+    throw new InvalidOptionError('--balancer', balancer, DEMO_BALANCER_KINDS.join(', '));
+  }
   const instances = numberFlag('--instances', flags.instances, DEMO_DEFAULTS.instances, { integer: true, min: 1, max: LIMITS.instances });
   const ratePerSecond = numberFlag('--rate', flags.rate, DEMO_DEFAULTS.ratePerSecond, { integer: true, min: 1, max: LIMITS.ratePerSecond });
   const durationSeconds = numberFlag('--duration', flags.duration, DEMO_DEFAULTS.durationSeconds, { min: 1, max: LIMITS.durationSeconds });
@@ -54,7 +65,7 @@ export function resolveDemoOptions(flags: DemoFlags): DemoOptions {
   const scenario = parseScenario(flags.scenario, mode);
   const outputDir = flags.outputDir ?? DEMO_DEFAULTS.outputDir;
   if (typeof outputDir !== 'string' || outputDir === '') throw new InvalidOptionError('--output-dir', outputDir, 'a directory path');
-  return { mode, instances, ratePerSecond, durationSeconds, strategy, strategyLabel: describeDeploymentConfig(strategy), drainSeconds, outputDir, scenario };
+  return { mode, balancer: balancer as DemoBalancerKind, instances, ratePerSecond, durationSeconds, strategy, strategyLabel: describeDeploymentConfig(strategy), drainSeconds, outputDir, scenario };
 }
 
 /** `--min-healthy`: a host count (`2`) or a fleet percent (`75%`), as CodeDeploy's custom configurations. */

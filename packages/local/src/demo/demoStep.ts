@@ -3,7 +3,9 @@ import {
   ElasticLoadBalancingClient,
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
+import { DeregisterTargetsCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { request } from 'node:http';
+import { allowTraffic, blockTraffic, balancerFromEnv } from './codedeployTraffic.js';
 import { InvalidOptionError } from './errors.js';
 
 /**
@@ -11,7 +13,16 @@ import { InvalidOptionError } from './errors.js';
  * curl nor the AWS CLI installed: what the seed article does with `curl` and `aws elb`, done with node:http
  * and the AWS SDK (endpoint, region and credentials from the standard environment variables).
  */
-export const DEMO_STEPS = ['instance-id', 'http-status', 'register-instances-with-load-balancer', 'deregister-instances-from-load-balancer'] as const;
+export const DEMO_STEPS = [
+  'instance-id',
+  'http-status',
+  'register-instances-with-load-balancer',
+  'deregister-instances-from-load-balancer',
+  'register-targets',
+  'deregister-targets',
+  'block-traffic',
+  'allow-traffic',
+] as const;
 export type DemoStep = (typeof DEMO_STEPS)[number];
 
 /** Each step's bound: a hook must never hang on one of them. */
@@ -52,9 +63,41 @@ export async function runDemoStep(step: string, args: readonly string[], env: No
         client.destroy();
       }
     }
+    case 'register-targets':
+    case 'deregister-targets': {
+      // aws elbv2 register-targets --target-group-arn ARN --targets Id=i-…,Port=3001 …
+      const arn = requireArg(args, 0, '<target-group-arn>');
+      if (args.length < 2) requireArg(args, 1, '<Id=…,Port=…>');
+      const targets = args.slice(1).map(parseTarget);
+      const client = new ElasticLoadBalancingV2Client({ requestHandler: { requestTimeout: STEP_TIMEOUT_MS } });
+      try {
+        const input = { TargetGroupArn: arn, Targets: targets };
+        await client.send(step === 'register-targets' ? new RegisterTargetsCommand(input) : new DeregisterTargetsCommand(input));
+        return '';
+      } finally {
+        client.destroy();
+      }
+    }
+    case 'block-traffic':
+    case 'allow-traffic': {
+      // What CodeDeploy itself does around the hooks when the deployment group names a load balancer.
+      const instanceId = requireArg(args, 0, '<instance-id>');
+      const balancer = balancerFromEnv(env, instanceId);
+      return step === 'block-traffic' ? blockTraffic(balancer) : allowTraffic(balancer);
+    }
     default:
       throw new InvalidOptionError('<step>', step, `one of ${DEMO_STEPS.join(', ')}`);
   }
+}
+
+/** `Id=i-…,Port=3001` (the CLI's shorthand) → a target. */
+function parseTarget(text: string): { Id: string; Port?: number } {
+  const fields = Object.fromEntries(text.split(',').map((pair) => pair.split('=', 2) as [string, string]));
+  const port = fields.Port === undefined ? undefined : Number(fields.Port);
+  if (!fields.Id || (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))) {
+    throw new InvalidOptionError('<target>', text, 'Id=<instance-id>[,Port=<port>]');
+  }
+  return port === undefined ? { Id: fields.Id } : { Id: fields.Id, Port: port };
 }
 
 function requireArg(args: readonly string[], index: number, name: string): string {

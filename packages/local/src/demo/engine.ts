@@ -5,13 +5,14 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalElb, type LocalElb } from '../mock/localElb.js';
 import { LIFECYCLE_EVENTS, loadAppSpec, type AppSpec, type LifecycleEvent } from './appSpec.js';
-import { DEMO_BALANCER, DEMO_TERMINATION_HOOK, demoBalancerConfig } from './balancerConfig.js';
+import { watchApps, type AppLiveness } from './appLiveness.js';
+import { DEMO_BALANCERS, DEMO_TERMINATION_HOOK, demoBalancerConfig } from './balancerConfig.js';
 import { observeBalancer, type BalancerObserver } from './balancerObserver.js';
 import { DEMO_DEFAULTS } from './defaults.js';
 import type { DemoOptions } from './demoOptions.js';
 import type { DeploymentConfig } from './deploymentPlan.js';
 import type { ScenarioName } from './scenario.js';
-import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance } from './fleet.js';
+import { allocateFleet, DEMO_APP_SCRIPT, provisionFleet, registerFleet, stopFleet, type FleetInstance, type FleetMembership } from './fleet.js';
 import { writeBadRevision } from './badRevision.js';
 import { writeCrashApp } from './crashApp.js';
 import { crashInstance, type CrashIncident } from './crashScenario.js';
@@ -52,8 +53,6 @@ export interface DemoRunResult {
   readonly files: { readonly dir: string; readonly json: string; readonly timeline: string };
 }
 
-const BALANCER = DEMO_BALANCER;
-
 /** What one measured run chooses: the scenario and the deployment configuration (the soak alternates them). */
 export interface DemoRunPlan {
   readonly scenario: ScenarioName;
@@ -90,6 +89,12 @@ export class DemoSession {
   readonly #logs: Map<string, WriteStream>;
   readonly #steps: Map<string, string>;
   readonly #observer: BalancerObserver;
+  /** Whether each instance's app listens, beside what the balancer says (a target stays `draining` after its app exited). */
+  readonly #liveness: AppLiveness;
+  readonly #appStates = new Map<string, boolean>();
+  /** Names of the balancer's listener and of what instances join (Classic ELB or target group). */
+  readonly #names: { readonly listener: string; readonly members: string };
+  readonly #membership: FleetMembership;
   readonly #appSpec: AppSpec;
   /** What every deployment runs unless a run says otherwise: the example app, or the crash scenario's app. */
   readonly #baseEnv: NodeJS.ProcessEnv;
@@ -97,8 +102,11 @@ export class DemoSession {
   #current: { recorder: TrafficRecorder; origin: number } | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(init: { options: DemoRunOptions; runDir: string; lb: LocalElb; fleet: FleetInstance[]; progress: LiveProgress }) {
+  private constructor(init: { options: DemoRunOptions; runDir: string; lb: LocalElb; fleet: FleetInstance[]; progress: LiveProgress; membership: FleetMembership }) {
     this.options = init.options;
+    this.#names = DEMO_BALANCERS[init.options.balancer];
+    this.#membership = init.membership;
+    const targetGroup = init.membership.kind === 'target-group';
     this.runDir = init.runDir;
     this.lb = init.lb;
     this.fleet = init.fleet;
@@ -117,7 +125,8 @@ export class DemoSession {
     };
     this.#observer = observeBalancer({
       status: () => init.lb.status(),
-      balancer: BALANCER,
+      balancer: this.#names.members,
+      kind: targetGroup ? 'target-group' : 'classic',
       intervalMs: DEMO_DEFAULTS.observeIntervalMs,
       // Absolute epoch ms: each run's report subtracts its own zero (the moment its load started).
       origin: () => 0,
@@ -125,6 +134,19 @@ export class DemoSession {
       onTransition: (t, view) => {
         if (this.#current) this.#note(t.at, `${t.instanceId} ${t.routing ? 'is routed to again' : 'no longer routed to'} (${view.state}${view.description ? `: ${view.description}` : ''})`);
       },
+      // A target group keeps a target `draining` for the whole delay, whatever the process does: say when it ends.
+      onStateChange: (change, before) => {
+        if (!this.#current || !targetGroup || before.state !== 'draining') return;
+        const app = this.#appStates.get(change.instanceId) === false ? 'its app is not listening' : 'its app is listening';
+        const why = change.state === 'not registered' || change.state === 'unused' ? 'deregistration delay over' : 'registered again before the delay ended';
+        this.#note(change.at, `${change.instanceId} target ${before.state} → ${change.state} (${why}; ${app})`);
+      },
+    });
+    this.#liveness = watchApps(init.fleet, DEMO_DEFAULTS.observeIntervalMs, (change) => {
+      this.#appStates.set(change.instanceId, change.listening);
+      if (!this.#current) return;
+      const view = this.#observer.view(change.instanceId);
+      this.#note(change.at, `${change.instanceId} app ${change.listening ? 'listening' : 'stopped listening'} (balancer says: ${view.state})`);
     });
   }
 
@@ -140,6 +162,7 @@ export class DemoSession {
     const lb = await startLocalElb({
       config: demoBalancerConfig(
         options.drainSeconds,
+        options.balancer,
         leaves ? { instanceIds: allocated.map((i) => i.id), hookTimeoutSeconds: DEMO_DEFAULTS.lifecycleHookTimeoutSeconds } : undefined,
       ),
       listenerPorts: 'ephemeral',
@@ -148,14 +171,19 @@ export class DemoSession {
       imds: { requireToken: false },
       logger: false,
     });
+    const names = DEMO_BALANCERS[options.balancer];
+    const membership: FleetMembership =
+      options.balancer === 'classic'
+        ? { kind: 'classic', name: names.members }
+        : { kind: 'target-group', arn: lb.status().targetGroups.find((g) => g.name === names.members)!.arn };
     const fleet = provisionFleet(
       allocated,
-      { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, balancerName: BALANCER, drainSeconds: options.drainSeconds },
+      { count: options.instances, runDir, mode: options.mode, libraryRoot: options.libraryRoot, membership, drainSeconds: options.drainSeconds },
       lb,
     );
     let session: DemoSession | undefined;
     try {
-      session = new DemoSession({ options, runDir, lb, fleet, progress });
+      session = new DemoSession({ options, runDir, lb, fleet, progress, membership });
       await session.#start();
       return session;
     } catch (err) {
@@ -172,7 +200,7 @@ export class DemoSession {
     this.#progress.note(`Starting ${fleet.length} instances of ${DEMO_APP_SCRIPT} behind the local ELB (${options.mode} mode)…`);
     const initial = deploymentIdentity();
     await Promise.all(fleet.map((instance) => runHooks(this.#hookOptions(instance, initial), firstDeploymentEvents(options.mode))));
-    if (options.mode !== 'graceful') await registerFleet(fleet, BALANCER);
+    if (options.mode !== 'graceful') await registerFleet(fleet, this.#membership);
     await this.#observer.waitFor((view) => fleet.every((i) => view(i.id).routing), 60_000, 'every instance is in service');
     for (const i of fleet) this.#steps.set(i.id, 'waiting');
   }
@@ -189,8 +217,8 @@ export class DemoSession {
     const origin = Date.now();
     const recorder = new TrafficRecorder({ bucketMs: DEMO_DEFAULTS.bucketMs, startedAt: origin });
     this.#current = { recorder, origin };
-    const listener = this.lb.listeners.find((l) => l.balancer === BALANCER);
-    if (!listener) throw new Error(`the local ELB has no listener for ${BALANCER}`);
+    const listener = this.lb.listeners.find((l) => l.balancer === this.#names.listener);
+    if (!listener) throw new Error(`the local ELB has no listener for ${this.#names.listener}`);
     let load: LoadHandle | undefined = startLoad({
       url: listener.url,
       ratePerSecond: options.ratePerSecond,
@@ -201,11 +229,11 @@ export class DemoSession {
       requestTimeoutSeconds: DEMO_DEFAULTS.requestTimeoutSeconds,
       recorder,
     });
-    const headline = `graceful-elb-local demo (${plan.scenario}, ${options.mode}, ${plan.strategyLabel}, ${options.ratePerSecond} req/s)`;
+    const headline = `graceful-elb-local demo (${plan.scenario}, ${options.mode}, ${options.balancer}, ${plan.strategyLabel}, ${options.ratePerSecond} req/s)`;
     let stage = 'warming up';
     let notedFailures = 0;
     const ticker = setInterval(() => {
-      progress.update(progressState(headline, stage, recorder, fleet, this.#steps, this.#observer, origin));
+      progress.update(progressState(headline, stage, recorder, fleet, this.#steps, this.#observer, this.#liveness, origin));
       if (recorder.failures > notedFailures) {
         this.#note(Date.now(), `${recorder.failures - notedFailures} more request(s) failed (${recorder.failures} so far)`);
         notedFailures = recorder.failures;
@@ -296,7 +324,7 @@ export class DemoSession {
       load = undefined;
       const loadEndedAt = Date.now();
       clearInterval(ticker);
-      progress.update(progressState(headline, 'done', recorder, fleet, this.#steps, this.#observer, origin));
+      progress.update(progressState(headline, 'done', recorder, fleet, this.#steps, this.#observer, this.#liveness, origin));
       progress.finish();
 
       const report = buildReport({
@@ -309,6 +337,7 @@ export class DemoSession {
         recorder,
         stats,
         observer: this.#observer,
+        liveness: this.#liveness,
         loadOrigin: origin,
         loadEndedAt,
         fleet,
@@ -330,6 +359,7 @@ export class DemoSession {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#observer.stop();
+      this.#liveness.stop();
       this.#progress.finish();
       this.#progress.note('Stopping the fleet and the local ELB…');
       await stopFleet(this.fleet, this.options.drainSeconds);
@@ -356,7 +386,9 @@ export class DemoSession {
 
   /** Requests the balancer has in flight to an instance now. */
   #inFlight(instanceId: string): number {
-    return this.lb.status().classic.find((b) => b.name === BALANCER)?.instances.find((i) => i.instanceId === instanceId)?.inFlight ?? 0;
+    const status = this.lb.status();
+    const members = this.#membership.kind === 'classic' ? status.classic.find((b) => b.name === this.#names.members)?.instances : status.targetGroups.find((g) => g.name === this.#names.members)?.targets;
+    return members?.find((m) => m.instanceId === instanceId)?.inFlight ?? 0;
   }
 
   /** A progress line stamped with the time since the current run's load started. */
@@ -369,7 +401,7 @@ export class DemoSession {
 function revisionFor(options: DemoRunOptions, runDir: string): AppSpec {
   if (options.mode === 'graceful') return loadAppSpec(join(options.libraryRoot, 'appspec.template.yml'), options.libraryRoot);
   const revision = join(runDir, 'revision');
-  return loadAppSpec(writeBaselineRevision(options.mode, revision), revision);
+  return loadAppSpec(writeBaselineRevision(options.mode, revision, { balancer: options.balancer, drainSeconds: options.drainSeconds }), revision);
 }
 
 /**
@@ -397,6 +429,7 @@ function progressState(
   fleet: readonly FleetInstance[],
   steps: ReadonlyMap<string, string>,
   observer: BalancerObserver,
+  liveness: AppLiveness,
   loadOrigin: number,
 ): ProgressState {
   const last = recorder.lastCompleteBucket();
@@ -412,6 +445,7 @@ function progressState(
         instanceId: i.id,
         step: steps.get(i.id) ?? '',
         balancer: view.description?.includes('deregistration') ? 'draining' : view.state,
+        app: liveness.listening(i.id) === undefined ? undefined : liveness.listening(i.id) ? 'listening' : 'down',
         routing: view.routing,
         servedLastSecond: last ? (perInstance(last, attribution)[i.id] ?? 0) : 0,
       };
@@ -433,6 +467,7 @@ function buildReport(input: {
   recorder: TrafficRecorder;
   stats: LoadStats;
   observer: BalancerObserver;
+  liveness: AppLiveness;
   loadOrigin: number;
   loadEndedAt: number;
   fleet: readonly FleetInstance[];
@@ -531,7 +566,14 @@ function buildReport(input: {
       keepAliveShare: DEMO_DEFAULTS.keepAliveShare,
       workMix: DEMO_DEFAULTS.workMix,
       propagationDelayMs: DEMO_DEFAULTS.propagationDelayMs,
+      balancer: options.balancer,
+      // The balancer's own limit: Classic connection draining timeout, or the target group's deregistration delay.
+      balancerDrainSeconds: options.drainSeconds,
+      healthCheck: { path: '/ping', ...DEMO_DEFAULTS.healthCheck },
     },
+    // What the balancer reported and whether the app listened, side by side (ms since the load started).
+    balancerStates: input.observer.stateChanges().map((c) => ({ ...c, at: c.at - loadOrigin })),
+    appListening: input.liveness.changes().map((c) => ({ ...c, at: c.at - loadOrigin })),
     deployment,
     incident: incident && crashed && ('kind' in incident ? leaveIncidentReport(incident, crashed, loadOrigin) : crashIncidentReport(incident, crashed, loadOrigin)),
     rollback: rollback && {

@@ -67,3 +67,17 @@ export class HookFailedError extends GracefulElbLocalError {
     this.outputTail = details.outputTail;
   }
 }
+
+/** CodeDeploy's BlockTraffic/AllowTraffic (the `--codedeploy-builtin` baseline) waited past its bound for the balancer. */
+export class TrafficWaitError extends GracefulElbLocalError {
+  readonly waitedFor: string;
+  readonly timeoutMs: number;
+  readonly lastState: string;
+
+  constructor(waitedFor: string, timeoutMs: number, lastState: string) {
+    super('ERR_GRACEFUL_ELB_TRAFFIC_WAIT', `timed out after ${timeoutMs} ms waiting until ${waitedFor} (last state: ${lastState})`);
+    this.waitedFor = waitedFor;
+    this.timeoutMs = timeoutMs;
+    this.lastState = lastState;
+  }
+}

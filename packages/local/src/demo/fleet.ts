@@ -20,9 +20,12 @@ export interface FleetSettings {
   readonly runDir: string;
   readonly mode: DemoMode;
   readonly libraryRoot: string;
-  readonly balancerName: string;
+  /** The Classic ELB the instances join, or the target group (by ARN) they join as `instanceId:port`. */
+  readonly membership: FleetMembership;
   readonly drainSeconds: number;
 }
+
+export type FleetMembership = { readonly kind: 'classic'; readonly name: string } | { readonly kind: 'target-group'; readonly arn: string };
 
 /** The app every instance runs, relative to the package root. */
 export const DEMO_APP_SCRIPT = 'examples/app.mjs';
@@ -61,7 +64,8 @@ export function provisionFleet(
       HOST: '127.0.0.1',
       PORT: String(port),
       GRACEFUL_ELB_INSTANCE_ID: id,
-      GRACEFUL_ELB_NAME: settings.balancerName,
+      // The variables the library reads to choose its balancer (the baselines' scripts use them too).
+      ...(settings.membership.kind === 'classic' ? { GRACEFUL_ELB_NAME: settings.membership.name } : { GRACEFUL_ELB_TARGET_GROUP_ARNS: settings.membership.arn }),
       GRACEFUL_ELB_DRAIN_SECONDS: String(settings.drainSeconds),
       GRACEFUL_ELB_STATE_DIR: stateDir,
       GRACEFUL_ELB_APP_DIR: settings.libraryRoot,
@@ -86,11 +90,15 @@ export async function stopFleet(fleet: readonly FleetInstance[], drainSeconds: n
  * Registers the whole fleet once, as an operator would have for apps that do not register themselves
  * (the baselines), with the same `demo-step` tool their hook scripts use.
  */
-export async function registerFleet(fleet: readonly FleetInstance[], balancerName: string): Promise<void> {
+export async function registerFleet(fleet: readonly FleetInstance[], membership: FleetMembership): Promise<void> {
   const first = fleet[0];
   if (!first) return;
-  const code = await runCli(first, 'GRACEFUL_ELB_LOCAL_CLI', ['demo-step', 'register-instances-with-load-balancer', balancerName, ...fleet.map((i) => i.id)], 30);
-  if (code !== 0) throw new Error(`registering the fleet with ${balancerName} failed (exit code ${String(code)})`);
+  const args =
+    membership.kind === 'classic'
+      ? ['register-instances-with-load-balancer', membership.name, ...fleet.map((i) => i.id)]
+      : ['register-targets', membership.arn, ...fleet.map((i) => `Id=${i.id},Port=${i.port}`)];
+  const code = await runCli(first, 'GRACEFUL_ELB_LOCAL_CLI', ['demo-step', ...args], 30);
+  if (code !== 0) throw new Error(`registering the fleet with ${membership.kind === 'classic' ? membership.name : membership.arn} failed (exit code ${String(code)})`);
 }
 
 /** Runs a CLI (graceful-elb's or graceful-elb-local's) with an instance's environment; resolves with its exit code (null when killed). */

@@ -7,6 +7,8 @@ export interface InstanceProgress {
   /** The balancer's view: "InService", "OutOfService", "draining", ... */
   readonly balancer: string;
   readonly routing: boolean;
+  /** The instance's real state: does its app accept connections? (undefined: not probed yet) */
+  readonly app?: 'listening' | 'down' | undefined;
   /** 2xx it answered in the last complete second. */
   readonly servedLastSecond: number;
 }
@@ -29,7 +31,7 @@ export function formatProgress(state: ProgressState): string[] {
   const lines = [`${state.headline}  t=${(state.elapsedMs / 1000).toFixed(1)} s  ${state.stage}`];
   for (const i of state.instances) {
     lines.push(
-      `  ${i.instanceId.padEnd(idWidth)}  ${i.step.padEnd(16)}  balancer: ${(i.routing ? i.balancer : `${i.balancer} (not routing)`).padEnd(28)}  ${String(i.servedLastSecond).padStart(4)} req/s`,
+      `  ${i.instanceId.padEnd(idWidth)}  ${i.step.padEnd(16)}  balancer: ${(i.routing ? i.balancer : `${i.balancer} (not routing)`).padEnd(28)}  app: ${(i.app ?? '?').padEnd(9)}  ${String(i.servedLastSecond).padStart(4)} req/s`,
     );
   }
   lines.push(

@@ -8,7 +8,8 @@ import type { ScenarioName } from './scenario.js';
 import type { ScenarioCheck } from './scenarioChecks.js';
 import type { TrafficBucket, TrafficSnapshot } from './trafficRecorder.js';
 
-export type DemoMode = 'graceful' | 'naive' | 'seed';
+/** graceful: the library; naive: plain stop/start; seed: the article's scripts; builtin: CodeDeploy's own BlockTraffic/AllowTraffic. */
+export type DemoMode = 'graceful' | 'naive' | 'seed' | 'builtin';
 
 export interface InstanceReport {
   readonly instanceId: string;
@@ -47,7 +48,14 @@ export interface DemoReport {
     readonly keepAliveShare: number;
     readonly workMix: readonly WorkMixEntry[];
     readonly propagationDelayMs: number;
+    readonly balancer: 'classic' | 'alb' | 'nlb';
+    readonly balancerDrainSeconds: number;
+    readonly healthCheck: { readonly path: string; readonly intervalSeconds: number; readonly timeoutSeconds: number; readonly healthyThreshold: number; readonly unhealthyThreshold: number };
   };
+  /** Every change of the state the balancer reported per instance, in ms since the load started. */
+  readonly balancerStates: ReadonlyArray<{ readonly instanceId: string; readonly at: number; readonly state: string }>;
+  /** Every change of whether the instance's app accepted connections, in ms since the load started. */
+  readonly appListening: ReadonlyArray<{ readonly instanceId: string; readonly at: number; readonly listening: boolean }>;
   readonly deployment: {
     readonly id: string;
     readonly status: DeploymentStatus;

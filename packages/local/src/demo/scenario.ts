@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import type { DemoMode } from './report.js';
 
 /**
  * The ways out the demo can prove, each under the same load (`--scenario`):
@@ -12,17 +13,19 @@ import { InvalidOptionError } from './errors.js';
 export const SCENARIOS = ['deploy', 'failed-revision', 'scale-in', 'spot', 'crash'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-/** Scenarios that have a baseline to contrast with (`--naive`, `--seed`). */
+/** Scenarios that have a baseline to contrast with (`--naive`, `--seed`); CodeDeploy's built-in mode is a deployment's. */
 const WITH_BASELINES: ReadonlySet<ScenarioName> = new Set(['deploy', 'crash']);
+const WITH_BUILTIN: ReadonlySet<ScenarioName> = new Set(['deploy']);
 
-export function parseScenario(value: unknown, mode: 'graceful' | 'naive' | 'seed'): ScenarioName {
+export function parseScenario(value: unknown, mode: DemoMode): ScenarioName {
   const name = value ?? 'deploy';
   if (typeof name !== 'string' || !(SCENARIOS as readonly string[]).includes(name)) {
     throw new InvalidOptionError('--scenario', value, `one of ${SCENARIOS.join(', ')}`);
   }
   const scenario = name as ScenarioName;
-  if (mode !== 'graceful' && !WITH_BASELINES.has(scenario)) {
-    throw new InvalidOptionError(`--${mode}`, scenario, `used with --scenario ${[...WITH_BASELINES].join(' or ')} only`);
+  const allowed = mode === 'builtin' ? WITH_BUILTIN : WITH_BASELINES;
+  if (mode !== 'graceful' && !allowed.has(scenario)) {
+    throw new InvalidOptionError(mode === 'builtin' ? '--codedeploy-builtin' : `--${mode}`, scenario, `used with --scenario ${[...allowed].join(' or ')} only`);
   }
   return scenario;
 }

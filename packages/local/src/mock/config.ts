@@ -92,6 +92,8 @@ export interface TargetGroupConfig {
     matcher?: string;
   };
   deregistrationDelaySeconds?: number;
+  /** TCP groups (NLB): reset a deregistered target's open flows when the delay ends (AWS default false). */
+  connectionTermination?: boolean;
   targets?: Array<{ id: string; port?: number }>;
 }
 
@@ -142,6 +144,7 @@ export interface TargetGroupSpec {
   port: number;
   healthCheck: HealthCheckSpec;
   deregistrationDelaySeconds: number;
+  connectionTermination: boolean | undefined;
   targets: Array<{ id: string; port?: number }>;
 }
 
@@ -389,7 +392,7 @@ function loadBalancerSpec(input: unknown, path: string): LoadBalancerSpec {
 
 function targetGroupSpec(input: unknown, path: string): TargetGroupSpec {
   const t = object(input, path);
-  knownKeys(t, path, ['name', 'protocol', 'port', 'healthCheck', 'deregistrationDelaySeconds', 'targets']);
+  knownKeys(t, path, ['name', 'protocol', 'port', 'healthCheck', 'deregistrationDelaySeconds', 'connectionTermination', 'targets']);
   const protocol = optional(t.protocol, (v) => oneOf(v, `${path}.protocol`, ['HTTP', 'TCP'])) ?? 'HTTP';
   const hcPath = `${path}.healthCheck`;
   const hc = optional(t.healthCheck, (v) => object(v, hcPath)) ?? {};
@@ -409,6 +412,10 @@ function targetGroupSpec(input: unknown, path: string): TargetGroupSpec {
     },
     deregistrationDelaySeconds:
       optional(t.deregistrationDelaySeconds, (v) => number(v, `${path}.deregistrationDelaySeconds`, 0, 3600)) ?? LOCAL_ELB_DEFAULTS.local.deregistrationDelaySeconds,
+    connectionTermination: optional(t.connectionTermination, (v) => {
+      if (protocol !== 'TCP') throw new LocalElbConfigError(`${path}.connectionTermination`, v, `absent for a ${protocol} group (it applies to TCP groups, on an NLB)`);
+      return boolean(v, `${path}.connectionTermination`);
+    }),
     targets: (optional(t.targets, (v) => array(v, `${path}.targets`)) ?? []).map((x, i) => {
       const tp = `${path}.targets[${i}]`;
       const target = object(x, tp);

@@ -1,11 +1,12 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { createProxyServer, type ProxyServer, type ServerOptions } from 'http-proxy-3';
 import type { Logger } from 'pino';
 import { LOCAL_ELB_DEFAULTS } from './defaults.js';
 import type { ListenerRoute, RouteDecision } from './store.js';
+import { createTcpPassthrough, type TcpCounters } from './tcpDataPlane.js';
 
-export interface ServedListener {
+export interface ServedListener extends TcpCounters {
   id: string;
   balancer: string;
   type: 'classic' | 'application' | 'network';
@@ -23,7 +24,8 @@ export interface ServedListener {
 interface Served {
   info: ServedListener;
   route: ListenerRoute;
-  server: Server;
+  /** An HTTP proxy, or (TCP listeners) a passthrough that never parses HTTP. */
+  server: NetServer;
   sockets: Set<Socket>;
 }
 
@@ -120,22 +122,16 @@ export class DataPlane {
       noTarget503: 0,
       badGateway502: 0,
       timeout504: 0,
+      flows: 0,
+      resets: 0,
     };
     const sockets = new Set<Socket>();
-    const served: Served = { info, route, server: undefined as unknown as Server, sockets };
-    const server = createServer((req, res) => this.forward(served, req, res));
+    const served: Served = { info, route, server: undefined as unknown as NetServer, sockets };
+    const server = route.protocol === 'TCP' ? createTcpPassthrough({ route: () => served.route, counters: info, logger: this.logger }) : this.httpServer(served);
     served.server = server;
-    const idleMs = route.idleTimeoutSeconds() * 1000;
-    // A balancer keeps client connections open for its idle timeout (Node's default would close them after 5 s).
-    server.keepAliveTimeout = idleMs;
-    server.headersTimeout = idleMs + 1000;
-    server.on('connection', (socket) => {
+    server.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-    });
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
     });
     const port = this.ephemeral ? 0 : route.port;
     try {
@@ -152,8 +148,21 @@ export class DataPlane {
     }
     info.port = (server.address() as AddressInfo).port;
     info.url = `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${info.port}`;
-    this.logger.info({ balancer: route.balancer, type: route.type, port: info.port, url: info.url }, 'listener started');
+    this.logger.info({ balancer: route.balancer, type: route.type, protocol: route.protocol, port: info.port, url: info.url }, 'listener started');
     return served;
+  }
+
+  private httpServer(served: Served): Server {
+    const server = createServer((req, res) => this.forward(served, req, res));
+    const idleMs = served.route.idleTimeoutSeconds() * 1000;
+    // A balancer keeps client connections open for its idle timeout (Node's default would close them after 5 s).
+    server.keepAliveTimeout = idleMs;
+    server.headersTimeout = idleMs + 1000;
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    return server;
   }
 
   private forward(served: Served, req: IncomingMessage, res: ServerResponse): void {
@@ -268,7 +277,7 @@ function decide(route: ListenerRoute, req: IncomingMessage, port: number): Route
   );
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);

@@ -1,6 +1,6 @@
 import type { Member } from './member.js';
-import type { ListenerV2, TargetGroup } from './resources.js';
-import { finalAction, redirectLocation, type RequestView, type RuleAction } from './rules.js';
+import { CONNECTION_TERMINATION, type ListenerV2, type TargetGroup } from './resources.js';
+import { finalAction, redirectLocation, targetGroupsOf, type RequestView, type RuleAction } from './rules.js';
 import type { ListenerRoute, LocalElbStore, RouteDecision } from './store.js';
 
 /**
@@ -16,6 +16,7 @@ export function listenerRoutes(store: LocalElbStore): ListenerRoute[] {
         balancer: lb.name,
         type: 'classic',
         port: listener.loadBalancerPort,
+        protocol: listener.protocol,
         idleTimeoutSeconds: () => lb.idleTimeoutSeconds,
         pick: (now) => {
           const member = lb.members.roundRobin.pick(lb.members.all(), now, false);
@@ -31,6 +32,8 @@ export function listenerRoutes(store: LocalElbStore): ListenerRoute[] {
       balancer: listener.loadBalancer.name,
       type: listener.loadBalancer.type,
       port: listener.port,
+      protocol: listener.protocol,
+      terminateOnDeregistration: () => targetGroupsOf(listener.defaultActions).some((tg) => tg.attributes.get(CONNECTION_TERMINATION) === 'true'),
       idleTimeoutSeconds: () => listener.loadBalancer.idleTimeoutSeconds,
       pick: (now) => {
         const decision = decideActions(store, listener.defaultActions, undefined, now);

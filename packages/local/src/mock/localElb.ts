@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { LocalElbConfigError, LocalElbListenError } from './errors.js';
+import { AwsQueryError, LocalElbConfigError, LocalElbListenError } from './errors.js';
+import { createApiGuard, type ApiGuard } from './apiGuard.js';
 import { AutoScalingStore, type AutoScalingInstanceView, type SpotAction } from './autoScalingStore.js';
 import { CallLog, type LocalElbCall } from './callLog.js';
 import { handleLocalControl } from './localControl.js';
@@ -14,6 +15,7 @@ import { Faults, type LocalElbFaults } from './faults.js';
 import { healthCheckRunner } from './healthChecker.js';
 import { Imds, IMDS_PATH } from './imds.js';
 import { sendJson } from './jsonResponse.js';
+import { errorBody, newRequestId, sendXml } from './queryResponse.js';
 import { LiveFeed } from './liveFeed.js';
 import { LivePage } from './livePage.js';
 import { buildStatus, type LocalElbStatus } from './status.js';
@@ -41,6 +43,11 @@ export interface LocalElbOptions {
    * consistency sometimes does; lets a client prove it tolerates that. @default 0 (or the config's value)
    */
   targetRegistrationLagMs?: number;
+  /**
+   * Names clients may use in the Host header of control-port requests besides the bound address (and `localhost` on
+   * loopback); any other Host is refused, which stops DNS rebinding. @default []
+   */
+  apiHostNames?: readonly string[];
   /** How long an API-created ALB/NLB reads `provisioning` before `active`. @default 2000 (or the config's value) */
   provisioningMs?: number;
   /** Control-plane body limit. @default 1 MiB */
@@ -119,6 +126,11 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const callLogLimit = options.callLogLimit ?? LOCAL_ELB_DEFAULTS.callLogLimit;
   if (!Number.isInteger(callLogLimit) || callLogLimit < 0 || callLogLimit > 1_000_000) throw new LocalElbConfigError('callLogLimit', callLogLimit, 'an integer from 0 to 1000000');
 
+  const apiHostNames = options.apiHostNames ?? [];
+  if (!Array.isArray(apiHostNames) || apiHostNames.some((name) => typeof name !== 'string' || !/^[A-Za-z0-9.-]{1,253}$|^\[?[0-9A-Fa-f:.]+\]?$/.test(name))) {
+    throw new LocalElbConfigError('apiHostNames', apiHostNames, 'a list of host names or IP addresses');
+  }
+
   const config = resolveConfig(options.config);
   const propagationDelayMs = options.propagationDelayMs ?? config.propagationDelayMs ?? LOCAL_ELB_DEFAULTS.propagationDelayMs;
   if (typeof propagationDelayMs !== 'number' || !(propagationDelayMs >= 0 && propagationDelayMs <= 600_000)) {
@@ -190,6 +202,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   const controlPlane = new ControlPlane({ store, autoScaling, faults, logger, maxBodyBytes, settled: () => dataPlane.settled(), calls: callLog, expiredAccessKey: (id) => credentials.expired(id) });
 
   let endpoint = '';
+  let guard: ApiGuard | undefined;
   const server = createServer((req, res) => route(req, res));
   const sockets = new Set<Socket>();
   server.keepAliveTimeout = 65_000;
@@ -210,6 +223,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   }
 
   function routeUnsafe(req: IncomingMessage, res: ServerResponse): void {
+    const refused = guard?.checkOrigin(req);
+    if (refused) return refuse(req, res, refused, logger);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const imdsMatch = IMDS_PATH.exec(path);
     if (imdsMatch) return imds.handle(req, res, imdsMatch);
@@ -222,6 +237,8 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' });
       return sendJson(res, 200, { total: callLog.total, calls: callLog.calls() });
     }
+    const unsigned = guard?.checkAuthorization(req);
+    if (unsigned) return refuse(req, res, unsigned, logger);
     controlPlane.handle(req, res);
   }
 
@@ -238,6 +255,7 @@ export async function startLocalElb(options: LocalElbOptions = {}): Promise<Loca
   }
   const bound = (server.address() as AddressInfo).port;
   endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  guard = createApiGuard({ host, port: bound, hostNames: apiHostNames });
 
   try {
     store.loadConfig(config);
@@ -324,6 +342,13 @@ function handleFaults(req: IncomingMessage, res: ServerResponse, faults: Faults,
       sendJson(res, 400, { error: (err as Error).message, code: (err as { code?: string }).code ?? 'ERR_INVALID_JSON' });
     }
   });
+}
+
+/** A refused request is answered without reading its body, and its connection is closed. */
+function refuse(req: IncomingMessage, res: ServerResponse, error: AwsQueryError, logger: Logger): void {
+  const requestId = newRequestId();
+  logger.warn({ code: error.awsCode, host: req.headers.host?.slice(0, 200), origin: req.headers.origin?.slice(0, 200), url: req.url?.slice(0, 200), requestId }, 'control-port request refused');
+  sendXml(res, error.httpStatus, errorBody(error, undefined, requestId), requestId, { connection: 'close' });
 }
 
 function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {

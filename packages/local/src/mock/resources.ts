@@ -197,6 +197,9 @@ export function ruleArn(listenerArn: string, seed: string): string {
   return `${listenerArn.replace(':listener/', ':listener-rule/')}/${stableId('rule', `${listenerArn}/${seed}`)}`;
 }
 
+/** TCP (NLB) target groups: reset a deregistered target's open flows when its deregistration delay ends. */
+export const CONNECTION_TERMINATION = 'deregistration_delay.connection_termination.enabled';
+
 export interface TargetGroupInit {
   name: string;
   region: string;

@@ -1,6 +1,6 @@
 import { AwsQueryError } from './errors.js';
 import type { ResolvedLocalElbConfig } from './config.js';
-import { ListenerV2, LoadBalancerV2, ruleArn, stableId, TargetGroup, type Scheme } from './resources.js';
+import { CONNECTION_TERMINATION, ListenerV2, LoadBalancerV2, ruleArn, stableId, TargetGroup, type Scheme } from './resources.js';
 import { ListenerRule, targetGroupsOf, type RuleAction, type RuleCondition } from './rules.js';
 import { TargetGroupStore } from './targetGroupStore.js';
 
@@ -34,7 +34,8 @@ export class LocalElbStore extends TargetGroupStore {
       if (c.instances.length > 0) this.registerClassic(lb.name, c.instances);
     }
     for (const t of config.targetGroups) {
-      this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: this.network.defaultVpcId, healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
+      const tg = this.createTargetGroup({ name: t.name, protocol: t.protocol, port: t.port, vpcId: this.network.defaultVpcId, healthCheck: t.healthCheck, deregistrationDelaySeconds: t.deregistrationDelaySeconds, targetType: 'instance' });
+      if (t.connectionTermination !== undefined) this.setTargetGroupAttribute(tg, CONNECTION_TERMINATION, String(t.connectionTermination));
     }
     for (const l of config.loadBalancers) {
       const lb = this.createLoadBalancer({

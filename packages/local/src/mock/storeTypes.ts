@@ -21,7 +21,11 @@ export interface ListenerRoute {
   type: 'classic' | 'application' | 'network';
   /** The port the API declared (the data plane may listen elsewhere in 'ephemeral' mode). */
   port: number;
+  /** HTTP: proxied request by request; TCP: flows passed through (see tcpDataPlane.ts). */
+  protocol: string;
   idleTimeoutSeconds(): number;
+  /** TCP: are a deregistered target's open flows reset when its delay ends? (NLB `connection_termination`; Classic always.) */
+  terminateOnDeregistration?(): boolean;
   /** The next member in service (round robin) and the address to send to, or undefined (→ 503). */
   pick(now: number): { member: Member; address: string } | undefined;
   /** ALB listeners: the rules decide per request (forward, fixed response or redirect); without it, `pick` decides. */
