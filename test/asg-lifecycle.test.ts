@@ -3,13 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AutoScalingClient, EnterStandbyCommand, ExitStandbyCommand } from '@aws-sdk/client-auto-scaling';
-import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type { LocalElb } from '@graceful-elb/local';
 import { EXIT_CODES } from '../src/exitCodes.js';
-import { classicClient, forkInstance, instanceHealth, startCoreElb, type CoreElbOptions } from './helpers/coreElb.js';
+import { forkInstance, instanceHealth, startCoreElbWithStable, type CoreElbOptions } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
-import { startBackend } from '../packages/local/test/mock-helpers.js';
 import { waitFor } from './helpers/waitFor.js';
 
 const APP = 'i-0a5c00000000000a1';
@@ -26,19 +24,13 @@ interface Setup {
 
 /** A local ELB with the app and a stable second instance in `web` (the app joins it itself), and the app forked. */
 async function setup(t: { after(fn: () => unknown): void }, elb: CoreElbOptions, options: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<Setup> {
-  const stable = await startBackend('stable');
-  t.after(() => stable.close());
-  const lb = await startCoreElb({ connectionDrainingSeconds: 30, propagationDelayMs: PROPAGATION_MS, instances: { [STABLE]: stable.address }, ...elb });
-  t.after(() => lb.close());
-  const client = classicClient(lb);
-  t.after(() => client.destroy());
-  await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: STABLE }] }));
+  const lb = await startCoreElbWithStable(t, STABLE, { propagationDelayMs: PROPAGATION_MS, ...elb });
   const start = async (): Promise<Forked> => {
     const app = forkInstance(
       lb,
       FIXTURE_APP,
       APP,
-      { FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 500, graceMs: 2000, noticeIntervalMs: NOTICE_INTERVAL_MS, ...options }), ...env },
+      { FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 1000, graceMs: 2000, noticeIntervalMs: NOTICE_INTERVAL_MS, ...options }), ...env },
       (l) => l.fixture === 'listening',
     );
     t.after(() => app.kill());

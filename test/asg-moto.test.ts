@@ -14,14 +14,12 @@ import {
   DescribeAutoScalingInstancesCommand,
   PutLifecycleHookCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import type { LocalElb } from '@graceful-elb/local';
 import { EXIT_CODES } from '../src/exitCodes.js';
-import { classicClient, forkInstance, startCoreElb } from './helpers/coreElb.js';
+import { forkInstance, startCoreElbWithStable } from './helpers/coreElb.js';
 import { FIXTURE_APP, type Forked } from './helpers/fork.js';
 import { startLoad } from './helpers/load.js';
 import { motoAvailable, startMoto } from './helpers/moto.js';
-import { startBackend } from '../packages/local/test/mock-helpers.js';
 import { waitFor } from './helpers/waitFor.js';
 
 const available = motoAvailable();
@@ -57,14 +55,8 @@ async function motoState(id: string): Promise<string | undefined> {
 
 /** The local ELB (traffic, IMDS) with the moto instance `id` as the app; a stable second instance in `web`. */
 async function setup(t: { after(fn: () => unknown): void }, id: string, options: Record<string, unknown>): Promise<{ lb: LocalElb; start(): Promise<Forked> }> {
-  const stable = await startBackend('stable');
-  t.after(() => stable.close());
   // The local group has a name of its own: whatever the library names comes from moto.
-  const lb = await startCoreElb({ connectionDrainingSeconds: 30, propagationDelayMs: 300, instances: { [STABLE]: stable.address }, autoScalingGroups: [{ name: 'local-only', instances: [id] }] });
-  t.after(() => lb.close());
-  const client = classicClient(lb);
-  t.after(() => client.destroy());
-  await client.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: 'web', Instances: [{ InstanceId: STABLE }] }));
+  const lb = await startCoreElbWithStable(t, STABLE, { propagationDelayMs: 300, autoScalingGroups: [{ name: 'local-only', instances: [id] }] });
   const start = async (): Promise<Forked> => {
     const app = forkInstance(
       lb,
@@ -72,7 +64,7 @@ async function setup(t: { after(fn: () => unknown): void }, id: string, options:
       id,
       {
         AWS_ENDPOINT_URL_AUTO_SCALING: moto!.endpoint,
-        FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 500, graceMs: 2000, noticeIntervalMs: 200, retryMaxAttempts: 2, ...options }),
+        FIXTURE_OPTIONS: JSON.stringify({ pollIntervalMs: 200, probeIntervalMs: 100, drainSeconds: 20, quietMs: 1000, graceMs: 2000, noticeIntervalMs: 200, retryMaxAttempts: 2, ...options }),
       },
       (l) => l.fixture === 'listening',
     );
