@@ -34,7 +34,9 @@ export async function startStallingApi(mode: StallMode, target?: string): Promis
       return;
     }
     if (target === undefined) throw new Error('pass mode needs a target');
-    const forward = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (upstream: IncomingMessage) => {
+    const url = new URL(req.url ?? '/', target);
+    // A forward proxy names the upstream in Host: the local ELB answers only requests addressed to itself.
+    const forward = httpRequest(url, { method: req.method, headers: { ...req.headers, host: url.host } }, (upstream: IncomingMessage) => {
       res.writeHead(upstream.statusCode ?? 502, upstream.headers);
       upstream.pipe(res);
     });
