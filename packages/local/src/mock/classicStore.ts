@@ -2,7 +2,7 @@ import { AwsQueryError } from './errors.js';
 import type { ClassicListenerSpec, HealthCheckSpec } from './config.js';
 import { INSTANCE_ID_PATTERN } from './config.js';
 import { Member } from './member.js';
-import { ClassicBalancer, type Scheme } from './resources.js';
+import { ClassicBalancer, type ClassicBalancerInit } from './resources.js';
 import { StoreBase } from './storeBase.js';
 import type { ClassicInstanceState } from './storeTypes.js';
 
@@ -13,18 +13,7 @@ import type { ClassicInstanceState } from './storeTypes.js';
  */
 export class ClassicStore extends StoreBase {
 
-  createClassic(init: {
-    name: string;
-    listeners: ClassicListenerSpec[];
-    healthCheck: HealthCheckSpec;
-    connectionDraining: { enabled: boolean; timeoutSeconds: number };
-    idleTimeoutSeconds: number;
-    scheme: Scheme;
-    availabilityZones: string[];
-    subnets: string[];
-    securityGroups: string[];
-    tags?: ReadonlyArray<{ key: string; value: string }>;
-  }): ClassicBalancer {
+  createClassic(init: Omit<ClassicBalancerInit, 'region' | 'vpcId'> & { tags?: ReadonlyArray<{ key: string; value: string }> }): ClassicBalancer {
     if (this.classic.has(init.name) || [...this.loadBalancers.values()].some((lb) => lb.name === init.name)) {
       throw new AwsQueryError('DuplicateLoadBalancerName', `The specified load balancer name already exists for this account: ${init.name}`);
     }

@@ -39,6 +39,21 @@ export class MemberSet {
 
 export type Scheme = 'internet-facing' | 'internal';
 
+/** What a Classic balancer is made of (the store adds the region and, in a VPC, the VPC). */
+export interface ClassicBalancerInit {
+  name: string;
+  region: string;
+  listeners: ClassicListenerSpec[];
+  healthCheck: HealthCheckSpec;
+  connectionDraining: { enabled: boolean; timeoutSeconds: number };
+  idleTimeoutSeconds: number;
+  scheme: Scheme;
+  availabilityZones: string[];
+  subnets: string[];
+  securityGroups: string[];
+  vpcId: string | undefined;
+}
+
 /** AWS prefixes an internal balancer's DNS name with `internal-`. */
 function dnsPrefix(scheme: Scheme): string {
   return scheme === 'internal' ? 'internal-' : '';
@@ -66,19 +81,7 @@ export class ClassicBalancer {
   /** AWS answers InvalidInstance when deregistering an instance that was never registered, but not one registered before. */
   readonly everRegistered = new Set<string>();
 
-  constructor(init: {
-    name: string;
-    region: string;
-    listeners: ClassicListenerSpec[];
-    healthCheck: HealthCheckSpec;
-    connectionDraining: { enabled: boolean; timeoutSeconds: number };
-    idleTimeoutSeconds: number;
-    scheme: Scheme;
-    availabilityZones: string[];
-    subnets: string[];
-    securityGroups: string[];
-    vpcId: string | undefined;
-  }) {
+  constructor(init: ClassicBalancerInit) {
     this.name = init.name;
     this.scheme = init.scheme;
     this.dnsName = `${dnsPrefix(init.scheme)}${init.name}-${parseInt(stableId('classic', init.name, 8), 16)}.${init.region}.elb.amazonaws.com`;
