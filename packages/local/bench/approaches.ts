@@ -19,6 +19,8 @@ export interface ApproachRun {
   readonly cyclesMs: readonly number[];
   /** first hook start → last hook end, per instance (ms): what the next OneAtATime batch waits for */
   readonly hooksMs: readonly number[];
+  /** The demo process's event loop (the local ELB and the load generator); `starved` runs measured the machine. */
+  readonly host: DemoReport['host'];
 }
 
 export interface ApproachResult {
@@ -74,7 +76,8 @@ export async function compareApproaches(
         runs.push(summarise(report));
         const last = runs.at(-1);
         const kinds = last ? Object.entries({ ...last.failures.statuses, ...last.failures.errors }).map(([k, n]) => `${k} × ${n}`).join(', ') : '';
-        log(`  ${balancer} ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s`);
+        const starved = last?.host.starved ? `; STARVED: the demo process was held up to ${last.host.maxMs} ms, this run measured the machine` : '';
+        log(`  ${balancer} ${mode} ${i + 1}/${settings.repeats}: ${last?.failedRequests} failed of ${last?.sent}${kinds ? ` (${kinds})` : ''}, cycles ${last?.cyclesMs.map((c) => (c / 1000).toFixed(1)).join(' / ')} s${starved}`);
         if (keepTimelines && i === 0) copyFileSync(files.timeline, join(keepTimelines, balancer === 'classic' ? `timeline-${mode}.svg` : `timeline-${balancer}-${mode}.svg`));
       } finally {
         rmSync(outputDir, { recursive: true, force: true });
@@ -105,6 +108,7 @@ function summarise(report: DemoReport): ApproachRun {
     deploymentMs: report.deployment.endedAt - report.deployment.startedAt,
     cyclesMs: defined(report.instances.map((i) => i.durations.cycleMs)),
     hooksMs: defined(report.instances.map((i) => i.deployMs)),
+    host: report.host,
   };
 }
 

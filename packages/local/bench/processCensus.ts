@@ -11,7 +11,14 @@ export interface ProcessUsage {
 /** The soak's leak picture at one moment. */
 export interface Census {
   /** The soak process itself: it runs the local ELB (and, between runs, no load). */
-  readonly localElb: { readonly rssKiB: number; readonly heapUsedKiB: number; readonly fds: number; readonly activeResources: number };
+  readonly localElb: {
+    readonly rssKiB: number;
+    readonly heapUsedKiB: number;
+    readonly fds: number;
+    readonly activeResources: number;
+    /** The same resources by kind (TCPSocketWrap, Timeout, …), so a growth names what grew. */
+    readonly activeResourcesByKind: Readonly<Record<string, number>>;
+  };
   /** Every process started for the fleet (supervisors, apps, anything a hook left behind). */
   readonly fleet: readonly ProcessUsage[];
 }
@@ -24,12 +31,16 @@ export interface Census {
 export function takeCensus(marker: string): Census {
   (globalThis as { gc?: () => void }).gc?.();
   const memory = process.memoryUsage();
+  const resources = process.getActiveResourcesInfo();
+  const byKind: Record<string, number> = {};
+  for (const kind of resources) byKind[kind] = (byKind[kind] ?? 0) + 1;
   return {
     localElb: {
       rssKiB: Math.round(memory.rss / 1024),
       heapUsedKiB: Math.round(memory.heapUsed / 1024),
       fds: countFds('self'),
-      activeResources: process.getActiveResourcesInfo().length,
+      activeResources: resources.length,
+      activeResourcesByKind: byKind,
     },
     fleet: fleetProcesses(marker),
   };
@@ -55,4 +66,26 @@ function fleetProcesses(marker: string): ProcessUsage[] {
 
 function countFds(pid: string): number {
   return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/**
+ * The baseline of several censuses: the fleet of the first (taken when it had just settled), the local ELB's numbers
+ * each at their highest, handle kinds included.
+ */
+export function baselineCensus(censuses: readonly Census[]): Census {
+  const [first] = censuses;
+  if (first === undefined) throw new RangeError('a baseline needs at least one census');
+  const highest = (pick: (c: Census) => number): number => Math.max(...censuses.map(pick));
+  const byKind: Record<string, number> = {};
+  for (const c of censuses) for (const [kind, n] of Object.entries(c.localElb.activeResourcesByKind)) byKind[kind] = Math.max(byKind[kind] ?? 0, n);
+  return {
+    localElb: {
+      rssKiB: highest((c) => c.localElb.rssKiB),
+      heapUsedKiB: highest((c) => c.localElb.heapUsedKiB),
+      fds: highest((c) => c.localElb.fds),
+      activeResources: highest((c) => c.localElb.activeResources),
+      activeResourcesByKind: byKind,
+    },
+    fleet: first.fleet,
+  };
 }

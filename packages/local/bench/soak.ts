@@ -78,7 +78,7 @@ function render(r: SoakResult): string {
       r.deployments.map((d) => [String(d.n), d.scenario, d.strategy, d.status, seconds(d.deploymentMs), d.sent.toLocaleString('en-US'), String(d.failed)]),
     ),
     '',
-    'Leak check, after the first deployment → after the last:',
+    'Leak check, baseline (fleet: after the first deployment; local ELB: the most after any of the first five) → after the last:',
     '',
     markdownTable(['check', 'result', ''], r.checks.map((c) => [c.name, c.ok ? 'ok' : 'FAILED', c.detail])),
     '',

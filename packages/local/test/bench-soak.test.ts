@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { takeCensus, type Census } from '../bench/processCensus.js';
+import { baselineCensus, takeCensus, type Census } from '../bench/processCensus.js';
 import { soakPlan } from '../bench/soakPlan.js';
 import { soakChecks, type SoakDeployment } from '../bench/soakRunner.js';
 
@@ -18,7 +18,7 @@ test('the plan alternates the configurations and puts a failed revision every fi
 });
 
 const census = (fleetFds: number[], fleetRssKiB: number, elb: Partial<Census['localElb']> = {}): Census => ({
-  localElb: { rssKiB: 100_000, heapUsedKiB: 20_000, fds: 30, activeResources: 5, ...elb },
+  localElb: { rssKiB: 100_000, heapUsedKiB: 20_000, fds: 30, activeResources: 5, activeResourcesByKind: { TCPSocketWrap: 3, Timeout: 2 }, ...elb },
   fleet: fleetFds.map((fds, i) => ({ pid: 100 + i, command: 'node', rssKiB: fleetRssKiB, fds })),
 });
 const deployment = (n: number, ok = true): SoakDeployment => ({ n, scenario: 'deploy', strategy: 'OneAtATime', status: 'Succeeded', sent: 10_000, failed: ok ? 0 : 3, deploymentMs: 20_000, ok, report: 'x' });
@@ -33,7 +33,7 @@ test('the leak checks pass on a steady census and name what grew', () => {
     failed: 3,
     minRequests: 200_000,
     instances: 3,
-    census: { before: census([20, 20], 50_000), after: census([20, 20, 20], 90_000, { fds: 80, heapUsedKiB: 80_000, activeResources: 40 }) },
+    census: { before: census([20, 20], 50_000), after: census([20, 20, 20], 90_000, { fds: 80, heapUsedKiB: 80_000, activeResources: 40, activeResourcesByKind: { TCPSocketWrap: 2, Timeout: 37, FSReqCallback: 1 } }) },
   });
   assert.deepEqual(
     leaky.filter((c) => !c.ok).map((c) => c.name),
@@ -50,6 +50,7 @@ test('the leak checks pass on a steady census and name what grew', () => {
     ],
   );
   assert.equal(leaky.find((c) => c.name === 'fleet process count unchanged')?.detail, '2 → 3 (supervisors and apps of 3 instances)');
+  assert.equal(leaky.find((c) => c.name === 'local ELB handles unchanged')?.detail, '5 → 40 (Timeout +35, TCPSocketWrap −1, FSReqCallback +1)');
 });
 
 test('the census finds the processes carrying the marker, with their RSS and open fds', async (t) => {
@@ -68,4 +69,13 @@ test('the census finds the processes carrying the marker, with their RSS and ope
   child.kill('SIGKILL');
   await once(child, 'exit');
   assert.deepEqual(takeCensus(marker).fleet, [], 'a process that exited is no longer counted');
+});
+
+test('the baseline takes the fleet of the first census and the local ELB at its highest, kind by kind', () => {
+  const a = census([20, 20], 50_000, { fds: 30, heapUsedKiB: 21_000, activeResources: 50, activeResourcesByKind: { TCPSocketWrap: 30, Timeout: 20 } });
+  const b = census([25, 25], 60_000, { fds: 34, heapUsedKiB: 20_000, activeResources: 48, activeResourcesByKind: { TCPSocketWrap: 20, Timeout: 27, Immediate: 1 } });
+  const baseline = baselineCensus([a, b]);
+  assert.deepEqual(baseline.fleet, a.fleet);
+  assert.deepEqual(baseline.localElb, { rssKiB: 100_000, heapUsedKiB: 21_000, fds: 34, activeResources: 50, activeResourcesByKind: { TCPSocketWrap: 30, Timeout: 27, Immediate: 1 } });
+  assert.throws(() => baselineCensus([]), RangeError);
 });

@@ -98,6 +98,7 @@ function sampleReport(mode: 'graceful' | 'naive'): DemoReport {
     scenario: 'deploy' as const,
     startedAt: '2025-01-01T00:00:00.000Z',
     machine: { cpuModel: 'Test CPU <&>', cpuCount: 2, memoryGiB: 24, os: 'linux', node: 'v20' },
+    host: { p99Ms: 12.5, maxMs: 48.1, starved: false },
     settings: { instances: 3, strategy: 'CodeDeployDefault.OneAtATime', ratePerSecond: 300, durationSeconds: 20, drainSeconds: 30, keepAliveShare: 0.75, workMix: [], propagationDelayMs: 1000, balancer: 'classic' as const, balancerDrainSeconds: 30, healthCheck: { path: '/ping', intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 2 } },
     balancerStates: [],
     appListening: [],
@@ -125,6 +126,10 @@ test('the summary names totals, failures by kind, and per-instance times', () =>
   assert.match(naive, /non-2xx by status: 502 × 300/);
   assert.match(naive, /\+0\.4 s dead/);
   assert.match(naive, /Result: FAILED \(zero failed requests: 300 failed of 7,800 sent\)/);
+  assert.doesNotMatch(naive, /held up/, 'a demo process that kept up says nothing about itself');
+
+  const starved = formatSummary({ ...sampleReport('naive'), host: { p99Ms: 900, maxMs: 4200, starved: true } });
+  assert.match(starved, /Failed requests: 300\n {2}the demo process \(the local ELB and the load generator\) was held up to 4200 ms \(event loop delay, p99 900 ms\)/);
 });
 
 test('table aligns columns', () => {

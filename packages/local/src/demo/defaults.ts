@@ -44,6 +44,13 @@ export const DEMO_DEFAULTS = {
   propagationDelayMs: 1000,
   /** Local ELB health check: every second, 2 passes to join, 2 failures to leave (AWS's minimums are slower). */
   healthCheck: { intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 2 },
+  /** Resolution of the demo process's event-loop delay sampling (it hosts the local ELB and the load generator). */
+  hostLoopResolutionMs: 10,
+  /**
+   * An event-loop delay this long in the demo process means the machine starved the local ELB and the load generator:
+   * the summary says so beside any failure, since requests then time out whatever the deployment does.
+   */
+  hostStarvedMs: 1000,
   /** How often the demo reads the local ELB's view of each instance for the phase timeline. */
   observeIntervalMs: 200,
   /** Where runs write their report, timeline and hook logs (relative to the working directory). */

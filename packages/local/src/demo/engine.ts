@@ -24,6 +24,7 @@ import { HookFailedError } from './errors.js';
 import { instanceMoments, type RoutingTransition } from './instancePhases.js';
 import { scenarioChecks } from './scenarioChecks.js';
 import { startLoad, type LoadHandle, type LoadStats } from './loadGenerator.js';
+import { monitorHostLoop, type HostLoopReport } from './hostLoop.js';
 import { machineInfo } from './machine.js';
 import { writeBaselineRevision } from './modeRevision.js';
 import { LiveProgress, type ProgressState } from './progress.js';
@@ -219,6 +220,7 @@ export class DemoSession {
     this.#current = { recorder, origin };
     const listener = this.lb.listeners.find((l) => l.balancer === this.#names.listener);
     if (!listener) throw new Error(`the local ELB has no listener for ${this.#names.listener}`);
+    const hostLoop = monitorHostLoop();
     let load: LoadHandle | undefined = startLoad({
       url: listener.url,
       ratePerSecond: options.ratePerSecond,
@@ -323,6 +325,7 @@ export class DemoSession {
       const stats = await load.stop();
       load = undefined;
       const loadEndedAt = Date.now();
+      const host = hostLoop.stop();
       clearInterval(ticker);
       progress.update(progressState(headline, 'done', recorder, fleet, this.#steps, this.#observer, this.#liveness, origin));
       progress.finish();
@@ -341,6 +344,7 @@ export class DemoSession {
         loadOrigin: origin,
         loadEndedAt,
         fleet,
+        host,
       });
       const files = { dir, json: join(dir, 'report.json'), timeline: join(dir, 'timeline.svg') };
       writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -471,6 +475,7 @@ function buildReport(input: {
   loadOrigin: number;
   loadEndedAt: number;
   fleet: readonly FleetInstance[];
+  host: HostLoopReport;
 }): DemoReport {
   const { options, rollout, rollback, incident, loadOrigin } = input;
   const traffic = input.recorder.snapshot();
@@ -557,6 +562,7 @@ function buildReport(input: {
     scenario: options.scenario,
     startedAt: input.startedAt.toISOString(),
     machine: machineInfo(),
+    host: input.host,
     settings: {
       instances: options.instances,
       strategy: options.strategyLabel,

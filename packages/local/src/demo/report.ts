@@ -3,6 +3,7 @@ import { formatCapacity, type CapacityReport } from './capacity.js';
 import type { WorkMixEntry } from './defaults.js';
 import type { DeploymentStatus } from './deploymentPlan.js';
 import { instanceDurations, type InstanceDurations, type InstanceMoments } from './instancePhases.js';
+import type { HostLoopReport } from './hostLoop.js';
 import type { MachineInfo } from './machine.js';
 import type { ScenarioName } from './scenario.js';
 import type { ScenarioCheck } from './scenarioChecks.js';
@@ -39,6 +40,8 @@ export interface DemoReport {
   readonly scenario: ScenarioName;
   readonly startedAt: string;
   readonly machine: MachineInfo;
+  /** The demo process's event loop while the load ran (it hosts the local ELB and the load generator). */
+  readonly host: HostLoopReport;
   readonly settings: {
     readonly instances: number;
     readonly strategy: string;
@@ -231,6 +234,12 @@ export function formatSummary(report: DemoReport, files?: { json: string; timeli
   if (t.non2xx > 0) lines.push(`  non-2xx by status: ${Object.entries(t.statuses).map(([s, n]) => `${s} × ${count(n)}`).join(', ')}`);
   if (t.errors > 0) lines.push(`  errors by kind: ${Object.entries(t.errorCodes).map(([c, n]) => `${c} × ${count(n)}`).join(', ')}`);
   lines.push(`Failed requests: ${count(report.failedRequests)}`);
+  if (report.host.starved) {
+    lines.push(
+      `  the demo process (the local ELB and the load generator) was held up to ${report.host.maxMs} ms (event loop delay, p99 ${report.host.p99Ms} ms): ` +
+        'this machine was too busy to run the demo, and requests time out then whatever the deployment does',
+    );
+  }
   lines.push('');
   const header = ['instance', 'leave', 'drain', 'down', 'rejoin', 'in service at', 'cycle', 'hooks', 'served after'];
   const rows = report.instances.map((i) => [

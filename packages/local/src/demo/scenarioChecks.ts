@@ -21,12 +21,17 @@ export function scenarioChecks(report: Omit<DemoReport, 'checks' | 'ok'>): Scena
       break;
     case 'failed-revision': {
       const failed = report.instances.filter((i) => i.status === 'Failed');
-      const first = failed[0];
       checks.push(
         {
-          name: 'the deployment failed on the first instance, with the library\'s reason',
-          ok: deployment.status === 'Failed' && failed.length === 1 && /ERR_GRACEFUL_ELB_/.test(first?.error ?? ''),
-          detail: first ? `${first.instanceId}: ${first.error ?? '(no reason)'}` : `no instance failed (deployment ${deployment.status})`,
+          // One instance with OneAtATime; every instance of the first wave when the configuration allows several
+          // at once (min-healthy 1 of 3 deploys to two): each got the broken revision and none may succeed with it.
+          name: 'the deployment failed on the first instance(s) it reached, each with the library\'s reason',
+          ok:
+            deployment.status === 'Failed' &&
+            failed.length > 0 &&
+            failed.length === report.instances.length - deployment.skipped.length &&
+            failed.every((i) => /ERR_GRACEFUL_ELB_/.test(i.error ?? '')),
+          detail: failed.length > 0 ? failed.map((i) => `${i.instanceId}: ${i.error ?? '(no reason)'}`).join('; ') : `no instance failed (deployment ${deployment.status})`,
         },
         {
           name: 'it stopped there: the other instances kept the old revision',
