@@ -73,10 +73,10 @@ test('aws elb: create, register, describe-instance-health, deregister, unknown b
   assert.deepEqual(registered.Instances, [{ InstanceId: 'i-0123456789abcdef0' }]);
   const health = ok(await aws('elb', 'describe-instance-health', '--load-balancer-name', 'cli-web'));
   assert.equal((health.InstanceStates as Array<{ InstanceId: string }>)[0]?.InstanceId, 'i-0123456789abcdef0');
-  await waitFor('InService', async () => {
-    const h = ok(await aws('elb', 'describe-instance-health', '--load-balancer-name', 'cli-web', '--instances', 'i-0123456789abcdef0'));
-    return (h.InstanceStates as Array<{ State: string }>)[0]?.State === 'InService';
-  }, 40_000, 200);
+  // Waited for in process (each CLI call costs a Python start), then read once through the CLI.
+  await waitFor('InService', () => lb.status().classic.find((b) => b.name === 'cli-web')?.instances[0]?.state === 'InService', 40_000, 100);
+  const inService = ok(await aws('elb', 'describe-instance-health', '--load-balancer-name', 'cli-web', '--instances', 'i-0123456789abcdef0'));
+  assert.equal((inService.InstanceStates as Array<{ State: string }>)[0]?.State, 'InService');
 
   const deregistered = ok(await aws('elb', 'deregister-instances-from-load-balancer', '--load-balancer-name', 'cli-web', '--instances', 'i-0123456789abcdef0'));
   assert.deepEqual(deregistered.Instances, []);
@@ -106,10 +106,9 @@ test('aws elbv2: target group, load balancer, listener, register-targets, descri
   assert.ok((attrs.Attributes as Array<{ Key: string; Value: string }>).some((a) => a.Key === 'deregistration_delay.timeout_seconds' && a.Value === '60'));
 
   ok(await aws('elbv2', 'register-targets', '--target-group-arn', tgArn, '--targets', 'Id=i-0123456789abcdef1'));
-  await waitFor('healthy', async () => {
-    const h = ok(await aws('elbv2', 'describe-target-health', '--target-group-arn', tgArn));
-    return (h.TargetHealthDescriptions as Array<{ TargetHealth: { State: string } }>)[0]?.TargetHealth.State === 'healthy';
-  }, 40_000, 200);
+  await waitFor('healthy', () => lb.status().targetGroups.find((g) => g.arn === tgArn)?.targets[0]?.state === 'healthy', 40_000, 100);
+  const healthy = ok(await aws('elbv2', 'describe-target-health', '--target-group-arn', tgArn));
+  assert.equal((healthy.TargetHealthDescriptions as Array<{ TargetHealth: { State: string } }>)[0]?.TargetHealth.State, 'healthy');
   const served = lb.listeners.find((l) => l.balancer === 'cli-alb');
   assert.equal(await (await fetch(served!.url)).text(), 'cli', 'traffic through the listener the CLI created');
 
