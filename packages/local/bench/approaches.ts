@@ -52,6 +52,7 @@ export async function compareApproaches(
   libraryRoot: string,
   keepTimelines: string | undefined,
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<ApproachResult[]> {
   const results: ApproachResult[] = [];
   const balancer = settings.balancer ?? 'classic';
@@ -72,7 +73,8 @@ export async function compareApproaches(
           balancer,
           outputDir,
         });
-        const { report, files } = await runDemo({ ...options, libraryRoot, out: sink(), tty: false });
+        // Aborted (Ctrl-C, SIGTERM): the demo stops its load and hooks and tears its fleet down before it throws.
+        const { report, files } = await runDemo({ ...options, libraryRoot, out: sink(), tty: false, signal });
         runs.push(summarise(report));
         const last = runs.at(-1);
         const kinds = last ? Object.entries({ ...last.failures.statuses, ...last.failures.errors }).map(([k, n]) => `${k} × ${n}`).join(', ') : '';

@@ -44,7 +44,7 @@ interface PeerServer {
  * threads), not throughput; each library's ratio is the median over rounds of plain/library within the round, and
  * the control's ratio shows how far the machine moves between two runs of the very same server.
  */
-export async function measurePeers(libraryRoot: string, log: (line: string) => void): Promise<PeersResult> {
+export async function measurePeers(libraryRoot: string, log: (line: string) => void, signal?: AbortSignal): Promise<PeersResult> {
   const { peerRounds: rounds, peerSeconds: seconds, peerConnections: connections } = BENCH_DEFAULTS;
   const entry = pathToFileURL(join(libraryRoot, 'dist', 'index.js')).href;
   const servers: PeerServer[] = [];
@@ -59,6 +59,7 @@ export async function measurePeers(libraryRoot: string, log: (line: string) => v
       const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
       const line: string[] = [];
       for (const server of order) {
+        signal?.throwIfAborted();
         const perRequest = await load(server, seconds, connections);
         micros.get(server.variant)!.push(perRequest);
         line.push(`${server.variant} ${perRequest.toFixed(1)}`);

@@ -60,6 +60,20 @@ const date = new Date();
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 mkdirSync(resultsDir, { recursive: true });
 
+// Ctrl-C or SIGTERM: the running section stops and tears down what it started (the demo's fleet and local ELB, the
+// peer servers), nothing is saved, exit 130. A second signal exits at once.
+const controller = new AbortController();
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(name, () => {
+    log(`\n${name}: stopping what the bench started…`);
+    controller.abort(new Error(`interrupted by ${name}`));
+    process.once(name, () => process.exit(130));
+  });
+}
+process.once('exit', (code) => {
+  if (controller.signal.aborted && code !== 130) process.exitCode = 130;
+});
+
 log(`graceful-elb bench, ${date.toISOString()}, ${describeMachine(machine)}`);
 let approaches: ApproachResult[] | undefined;
 let targetGroups: ApproachResult[] | undefined;
@@ -70,7 +84,7 @@ let idle: IdleShutdownResult | undefined;
 let dataPlane: DataPlaneResult | undefined;
 if (wanted('approaches')) {
   log(`Approaches: ${settings.instances} instances, OneAtATime, ${settings.ratePerSecond} req/s, drainSeconds ${settings.drainSeconds}, ${repeats} run(s) each`);
-  approaches = await compareApproaches(settings, libraryRoot, values.quick ? undefined : resultsDir, log);
+  approaches = await compareApproaches(settings, libraryRoot, values.quick ? undefined : resultsDir, log, controller.signal);
 }
 if (wanted('targetgroups')) {
   log(
@@ -78,7 +92,7 @@ if (wanted('targetgroups')) {
   );
   targetGroups = [];
   for (const balancer of ['alb', 'nlb'] as const) {
-    targetGroups.push(...(await compareApproaches({ ...settings, balancer, modes: ['graceful', 'naive', 'builtin'] }, libraryRoot, values.quick ? undefined : resultsDir, log)));
+    targetGroups.push(...(await compareApproaches({ ...settings, balancer, modes: ['graceful', 'naive', 'builtin'] }, libraryRoot, values.quick ? undefined : resultsDir, log, controller.signal)));
   }
 }
 if (wanted('overhead')) {
@@ -87,7 +101,7 @@ if (wanted('overhead')) {
 }
 if (wanted('peers')) {
   log('Per-request CPU beside the peer libraries (hello-world node:http, paired rounds):');
-  peers = await measurePeers(libraryRoot, log);
+  peers = await measurePeers(libraryRoot, log, controller.signal);
 }
 if (wanted('startup')) {
   log(`Startup and import cost (${libraryRoot}):`);
