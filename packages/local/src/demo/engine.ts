@@ -353,6 +353,8 @@ export class DemoSession {
       return { report, files, summary: formatSummary(report, shown) };
     } finally {
       clearInterval(ticker);
+      // A run that failed or was aborted stops sampling too (the soak keeps the session for the next run).
+      hostLoop.stop();
       progress.finish();
       if (load) await load.stop();
       this.#current = undefined;
